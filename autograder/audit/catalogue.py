@@ -1,0 +1,277 @@
+"""The mistake catalogue: plausible wrong answers, each of which the hidden suites must
+catch in its own part only, and correct answers written differently, which must keep
+full marks. Each entry replaces some top-level definitions of the reference solution."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    part: str  # the part a mistake must lose points in; None for a correct variant
+    description: str
+    override: str
+
+    @property
+    def is_mistake(self):
+        return self.part is not None
+
+
+def mistake(name, part, description, override):
+    return Entry(name, part, description, override)
+
+
+def variant(name, description, override):
+    return Entry(name, None, description, override)
+
+
+CATALOGUE = [
+    # --- sigmoid-graph ------------------------------------------------------------
+    mistake("negate-backward-keeps-sign", "sigmoid-graph", "Negate.backward returns grad_y unchanged", """
+class Negate(Node):
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad_y):
+        return grad_y
+"""),
+    mistake("exp-backward-uses-input", "sigmoid-graph", "Exp.backward multiplies by x instead of e^x", """
+class Exp(Node):
+    def forward(self, x):
+        self.x = x
+        return np.exp(x)
+
+    def backward(self, grad_y):
+        return grad_y * self.x
+"""),
+    mistake("reciprocal-backward-sign", "sigmoid-graph", "Reciprocal.backward drops the minus sign", """
+class Reciprocal(Node):
+    def forward(self, x):
+        self.x = x
+        return 1.0 / x
+
+    def backward(self, grad_y):
+        return grad_y / self.x**2
+"""),
+    mistake("reciprocal-ignores-upstream", "sigmoid-graph", "Reciprocal.backward ignores the upstream gradient", """
+class Reciprocal(Node):
+    def forward(self, x):
+        self.x = x
+        return 1.0 / x
+
+    def backward(self, grad_y):
+        return -1.0 / self.x**2
+"""),
+    mistake("add-constant-drops-gradient", "sigmoid-graph", "AddConstant.backward returns ones, not grad_y", """
+class AddConstant(Node):
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x + self.c
+
+    def backward(self, grad_y):
+        return np.ones_like(grad_y)
+"""),
+    mistake("exp-caches-first-forward", "sigmoid-graph", "Exp remembers only its first forward, not the latest", """
+class Exp(Node):
+    def forward(self, x):
+        if not hasattr(self, "y"):
+            self.y = np.exp(x)
+        return np.exp(x)
+
+    def backward(self, grad_y):
+        return grad_y * self.y
+"""),
+    mistake("chain-forward-not-chained", "sigmoid-graph", "Chain.forward gives every node the input x", """
+class Chain(Node):
+    def __init__(self, nodes):
+        self.nodes = list(nodes)
+
+    def forward(self, x):
+        y = x
+        for node in self.nodes:
+            y = node.forward(x)
+        return y
+
+    def backward(self, grad_y):
+        for node in reversed(self.nodes):
+            grad_y = node.backward(grad_y)
+        return grad_y
+"""),
+    mistake("chain-backward-not-chained", "sigmoid-graph", "Chain.backward gives every node the upstream grad_y", """
+class Chain(Node):
+    def __init__(self, nodes):
+        self.nodes = list(nodes)
+
+    def forward(self, x):
+        for node in self.nodes:
+            x = node.forward(x)
+        return x
+
+    def backward(self, grad_y):
+        grad_x = grad_y
+        for node in reversed(self.nodes):
+            grad_x = node.backward(grad_y)
+        return grad_x
+"""),
+    mistake("graph-adds-minus-one", "sigmoid-graph", "sigmoid_graph uses AddConstant(-1.0)", """
+def sigmoid_graph():
+    return Chain([Negate(), Exp(), AddConstant(-1.0), Reciprocal()])
+"""),
+    # --- sigmoid-gradient ---------------------------------------------------------
+    mistake("sigmoid-naive-overflow", "sigmoid-gradient", "the textbook 1/(1+exp(-x)) overflows for x < -709", """
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+"""),
+    mistake("sigmoid-where-both-branches", "sigmoid-gradient", "np.where evaluates the overflowing branch too", """
+def sigmoid(x):
+    return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+"""),
+    mistake("sigmoid-upcasts-float32", "sigmoid-gradient", "float32 in, float64 out", """
+def sigmoid(x):
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+"""),
+    mistake("sigmoid-clips-too-early", "sigmoid-gradient", "clipping x to [-10, 10] before the formula", """
+def sigmoid(x):
+    x = np.clip(x, -10, 10)
+    return 1 / (1 + np.exp(-x))
+"""),
+    mistake("sigmoid-grad-plus", "sigmoid-gradient", "sigmoid_grad returns s * (1 + s)", """
+def sigmoid_grad(s):
+    return s * (1 + s)
+"""),
+    mistake("sigmoid-node-ignores-upstream", "sigmoid-gradient", "Sigmoid.backward forgets to multiply by grad_y", """
+class Sigmoid(Node):
+    def forward(self, x):
+        self.s = sigmoid(x)
+        return self.s
+
+    def backward(self, grad_y):
+        return self.s * (1 - self.s)
+"""),
+    mistake("sigmoid-node-recomputes-exp", "sigmoid-gradient", "Sigmoid.backward recomputes exp from the cached input", """
+class Sigmoid(Node):
+    def forward(self, x):
+        self.x = x
+        return sigmoid(x)
+
+    def backward(self, grad_y):
+        s = sigmoid(self.x)
+        return grad_y * s * (1 - s)
+"""),
+    # --- bias-folding -------------------------------------------------------------
+    mistake("threshold-is-min", "bias-folding", "threshold takes the minimum", """
+def threshold(z, t):
+    return np.minimum(z, t)
+"""),
+    mistake("threshold-in-place", "bias-folding", "threshold overwrites z", """
+def threshold(z, t):
+    z[z < t] = t
+    return z
+"""),
+    mistake("fold-shifts-last-layer", "bias-folding", "fold_biases also subtracts t from the last layer", """
+def fold_biases(weights, biases, t):
+    folded = []
+    for layer, (W, b) in enumerate(zip(weights, biases)):
+        new_b = b - t
+        if layer > 0:
+            new_b = new_b + t * W.sum(axis=1)
+        folded.append(new_b)
+    return folded
+"""),
+    mistake("fold-wrong-axis", "bias-folding", "sums the columns of W instead of its rows", """
+def fold_biases(weights, biases, t):
+    folded = []
+    for layer, (W, b) in enumerate(zip(weights, biases)):
+        new_b = b.copy()
+        if layer > 0:
+            new_b = new_b + t * W.sum(axis=0)
+        if layer < len(weights) - 1:
+            new_b = new_b - t
+        folded.append(new_b)
+    return folded
+"""),
+    mistake("fold-sign-error", "bias-folding", "adds t to the hidden biases instead of subtracting it", """
+def fold_biases(weights, biases, t):
+    folded = []
+    for layer, (W, b) in enumerate(zip(weights, biases)):
+        new_b = b.copy()
+        if layer > 0:
+            new_b = new_b - t * W.sum(axis=1)
+        if layer < len(weights) - 1:
+            new_b = new_b + t
+        folded.append(new_b)
+    return folded
+"""),
+    mistake("fold-skips-next-layer", "bias-folding", "shifts the hidden biases but never corrects the next layer", """
+def fold_biases(weights, biases, t):
+    return [b - t if layer < len(biases) - 1 else b.copy() for layer, b in enumerate(biases)]
+"""),
+    mistake("fold-mutates-biases", "bias-folding", "updates the biases in place", """
+def fold_biases(weights, biases, t):
+    for layer, W in enumerate(weights):
+        if layer > 0:
+            biases[layer] += t * W.sum(axis=1)
+        if layer < len(weights) - 1:
+            biases[layer] -= t
+    return list(biases)
+"""),
+    # --- correct, written differently ---------------------------------------------
+    variant("sigmoid-tanh", "sigmoid via tanh, a stable identity", """
+def sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * x))
+"""),
+    variant("sigmoid-masked-loops", "piecewise sigmoid with boolean masks, s - s**2", """
+def sigmoid(x):
+    x = np.asarray(x)
+    out = np.empty_like(x)
+    positive = x >= 0
+    out[positive] = 1 / (1 + np.exp(-x[positive]))
+    e = np.exp(x[~positive])
+    out[~positive] = e / (1 + e)
+    return out
+
+
+def sigmoid_grad(s):
+    return s - s**2
+"""),
+    variant("fold-with-loops", "fold_biases with explicit loops over rows", """
+def fold_biases(weights, biases, t):
+    folded = []
+    for layer in range(len(weights)):
+        W, b = weights[layer], biases[layer]
+        new_b = np.zeros_like(b)
+        for i in range(len(b)):
+            shift = 0.0
+            if layer > 0:
+                for j in range(W.shape[1]):
+                    shift += t * W[i, j]
+            if layer < len(weights) - 1:
+                shift -= t
+            new_b[i] = b[i] + shift
+        folded.append(new_b)
+    return folded
+"""),
+    variant("graph-recursive-chain", "Chain backward by recursion, threshold via np.where", """
+class Chain(Node):
+    def __init__(self, nodes):
+        self.nodes = list(nodes)
+
+    def forward(self, x):
+        return self._forward(x, 0)
+
+    def _forward(self, x, i):
+        return x if i == len(self.nodes) else self._forward(self.nodes[i].forward(x), i + 1)
+
+    def backward(self, grad_y):
+        for i in range(len(self.nodes) - 1, -1, -1):
+            grad_y = self.nodes[i].backward(grad_y)
+        return grad_y
+
+
+def threshold(z, t):
+    return np.where(z > t, z, np.asarray(t, dtype=z.dtype))
+"""),
+]

@@ -1,0 +1,58 @@
+"""Submissions made from the reference: the master notebook's code with some top-level
+definitions replaced. The audit and the sample class are built this way."""
+import ast
+import re
+
+import nbformat
+
+from ..config import COURSE_ROOT
+from ..notebook_source import build_master
+from ..submission import is_graded_code
+
+RELEASED_NOTEBOOK = COURSE_ROOT / "assignment" / "convnets" / "convnets.ipynb"
+
+SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.MULTILINE)
+
+
+def without_markers(source):
+    return SOLUTION_MARKER.sub("", source)
+
+
+def replace_definitions(source, override):
+    """`source` with each top-level def/class that `override` defines swapped for its
+    version in `override`."""
+    if not override:
+        return source
+    new = {node.name: node for node in ast.parse(override).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    new_lines, lines = override.splitlines(), source.splitlines()
+    for node in sorted(ast.parse(source).body, key=lambda n: n.lineno, reverse=True):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in new:
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+            replacement = new[node.name]
+            start = min([replacement.lineno] + [d.lineno for d in replacement.decorator_list]) - 1
+            lines[first:node.end_lineno] = new_lines[start:replacement.end_lineno]
+    return "\n".join(lines) + "\n"
+
+
+def solved_notebook(override="", released=RELEASED_NOTEBOOK):
+    """The released notebook as a student would hand it in: the reference solutions
+    typed into the code cells, `override`'s definitions swapped in, a written answer."""
+    solutions = {cell.id: without_markers(cell.source) for cell in build_master().cells}
+    notebook = nbformat.read(released, as_version=4)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            if cell.cell_type == "code":
+                cell.source = replace_definitions(solutions[cell.id], override).rstrip("\n")
+            else:
+                cell.source = "My answer: see the derivation in my notes."
+    return notebook
+
+
+def solved_module(override=""):
+    """The same submission as one convnets.py module."""
+    cells = [cell.source for cell in solved_notebook(override).cells if is_graded_code(cell)]
+    return "\n\n".join(cells) + "\n"
+
+
+def notebook_json(notebook):
+    return nbformat.writes(notebook) + "\n"

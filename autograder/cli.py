@@ -1,0 +1,72 @@
+"""python -m autograder: grade a submission, audit the suites, make the release, run the
+demo, or run nbgrader with the course's configuration."""
+import argparse
+import sys
+
+from .config import load_settings
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    grade = commands.add_parser("grade", help="grade one convnets.ipynb or convnets.py")
+    grade.add_argument("submission", help="the student's convnets.ipynb or convnets.py")
+    grade.add_argument("--output", default="results.json", help="Gradescope results file (default: results.json)")
+
+    audit = commands.add_parser("audit", help="grade the mistake catalogue and print the kill rate")
+    audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
+
+    commands.add_parser("release", help="regenerate the master notebook, assignment/ and sample_class/")
+    commands.add_parser("demo", help="grade the sample class both ways and print the scores")
+    passthrough = commands.add_parser("nbgrader", help="run nbgrader with course_config.py, e.g. nbgrader autograde convnets")
+    passthrough.add_argument("arguments", nargs=argparse.REMAINDER)
+
+    args = parser.parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+def run_grade(args):
+    from .grader import grade_path
+    from .reports.gradescope import write_results
+
+    report = grade_path(args.submission, load_settings())
+    write_results(report, args.output)
+    for note in report.notes:
+        print(f"note: {note}")
+    print(f"{args.submission}: {report.score:g}/{report.max_score:g} points; results in {args.output}")
+    return 0
+
+
+def run_audit(args):
+    from .audit.run import audit_summary, run_audit
+
+    rows = run_audit(load_settings(), jobs=args.jobs)
+    print(audit_summary(rows))
+    return 0 if all(row.ok for row in rows) else 1
+
+
+def run_release(args):
+    from .release import make_release
+
+    make_release()
+    print("Wrote solutions/convnets/convnets.ipynb, assignment/convnets/ and sample_class/.")
+    return 0
+
+
+def run_demo(args):
+    from .demo import run_demo
+
+    return run_demo(load_settings())
+
+
+def run_nbgrader(args):
+    from .nbgrader_bridge.command import nbgrader
+
+    return nbgrader(*args.arguments, check=False).returncode
+
+
+COMMANDS = {"grade": run_grade, "audit": run_audit, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The course's grading settings, read from course_config.py at the project's root."""
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+COURSE_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class GradingSettings:
+    part_points: dict
+    course_secret: str
+    max_examples: int
+    load_timeout: float
+    call_timeout: float
+    submission_timeout: float
+
+
+def load_settings(path=COURSE_ROOT / "course_config.py"):
+    """Import course_config.py as a plain module (its nbgrader block is skipped)."""
+    spec = importlib.util.spec_from_file_location("course_config", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return GradingSettings(
+        part_points=dict(module.PART_POINTS),
+        course_secret=module.COURSE_SECRET,
+        max_examples=int(module.MAX_EXAMPLES),
+        load_timeout=float(module.LOAD_TIMEOUT_SECONDS),
+        call_timeout=float(module.CALL_TIMEOUT_SECONDS),
+        submission_timeout=float(module.SUBMISSION_TIMEOUT_SECONDS),
+    )

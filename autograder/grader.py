@@ -1,0 +1,99 @@
+"""Grading one submission: run every property of every part against the student's code.
+
+The properties, hypothesis and the scoring run here, in the trusted process; the
+student's code runs in a sandboxed worker (sandbox/client.py) and only plain data
+comes back.
+"""
+import time
+from dataclasses import dataclass, field
+
+from .properties import PART_NAMES, properties_of
+from .properties.runner import Verdict, run_property
+from .sandbox.client import SandboxedSubmission
+from .sandbox.remote import WorkerLost
+from .submission import UnreadableSubmission, read_cells
+
+
+@dataclass(frozen=True)
+class TestResult:
+    part: str
+    name: str
+    score: float
+    max_score: float
+    output: str
+
+
+@dataclass
+class GradeReport:
+    tests: list
+    notes: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def score(self):
+        return round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self):
+        return round(sum(t.max_score for t in self.tests), 6)
+
+    def part_score(self, part):
+        return round(sum(t.score for t in self.tests if t.part == part), 6)
+
+
+def property_points(settings):
+    """[(property, points)]: each part's points shared among its properties by weight."""
+    shares = []
+    for part in PART_NAMES:
+        props = properties_of(part)
+        total = sum(p.weight for p in props)
+        shares += [(p, round(settings.part_points[part] * p.weight / total, 6)) for p in props]
+    return shares
+
+
+def grade_path(path, settings):
+    """Grade a .ipynb or .py submission in a sandboxed worker; never raises for bad input."""
+    try:
+        cells = read_cells(path)
+    except UnreadableSubmission as problem:
+        return zero_report(settings, f"Your submission could not be read: {problem}")
+    return grade_cells(cells, settings)
+
+
+def grade_cells(cells, settings):
+    """Grade code cells ([{"label", "source"}]) in a fresh sandboxed worker."""
+    started = time.monotonic()
+    with SandboxedSubmission(settings.call_timeout, settings.load_timeout) as student:
+        try:
+            loaded = student.load(cells)
+        except WorkerLost as lost:
+            return zero_report(settings, f"Your code could not be run: {lost}")
+        report = grade_loaded(student, loaded, settings, deadline=started + settings.submission_timeout)
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES):
+    """Run the properties of `parts` against a submission whose cells have been run."""
+    notes = [f"{e['label']} raised {e['error']['type']}: {e['error']['message']}" for e in loaded.cell_errors]
+    tests = []
+    for prop, points in property_points(settings):
+        if prop.part not in parts:
+            continue
+        missing = [name for name in prop.uses if name not in loaded.defined]
+        if missing:
+            verdict = Verdict(False, f"{prop.name}: {prop.summary}\nFAILED: not defined in your submission: "
+                                     + ", ".join(missing))
+        elif deadline is not None and time.monotonic() > deadline:
+            verdict = Verdict(False, f"{prop.name}: {prop.summary}\nFAILED: not run, the submission's time ran out")
+        else:
+            verdict = run_property(prop, student, settings.course_secret, settings.max_examples)
+        tests.append(TestResult(prop.part, prop.name, points if verdict.passed else 0.0, points, verdict.message))
+    return GradeReport(tests, notes)
+
+
+def zero_report(settings, reason):
+    """Every property at 0, with the reason as the report's note."""
+    tests = [TestResult(p.part, p.name, 0.0, points, f"{p.name}: {p.summary}\nFAILED: {reason}")
+             for p, points in property_points(settings)]
+    return GradeReport(tests, [reason])

@@ -1,0 +1,21 @@
+"""Running nbgrader with the course's configuration, so nobody has to type the flag."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..config import COURSE_ROOT
+
+
+def nbgrader(*args, course_root=COURSE_ROOT, check=True):
+    """Run `nbgrader ARGS` with course_config.py; course_root overrides the course folder."""
+    command = [
+        sys.executable, "-m", "nbgrader", *args,
+        # Without ".py": nbgrader looks for "<name>.py"; Jupyter loads both .py and .json.
+        f"--JupyterApp.config_file={COURSE_ROOT / 'course_config'}",
+        f"--CourseDirectory.root={course_root}",
+    ]
+    # nbgrader runs `alembic` for its gradebook: the environment's scripts must be on PATH.
+    scripts = str(Path(sys.executable).parent)
+    environment = {**os.environ, "PATH": scripts + os.pathsep + os.environ.get("PATH", "")}
+    return subprocess.run(command, check=check, cwd=course_root, env=environment)

@@ -1,0 +1,43 @@
+"""SandboxedGrading: nbgrader's `Execute` step replaced by the sandboxed grader.
+
+nbgrader's own autograde starts a kernel and runs every cell, tests included, in the
+same process as the student's code. This preprocessor instead grades the notebook's
+code cells in a sandboxed worker (grader.py) and writes each part's result into that
+part's test cell, as the cell's output: the feedback as printed text and the points as
+a plain float, which nbgrader's SaveAutoGrades reads as partial credit. The other cells
+keep no output, so nothing a student prints can reach the grade.
+"""
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from ..config import load_settings
+from ..grader import grade_cells
+from ..properties import PART_NAMES
+from ..submission import notebook_cells
+
+TEST_CELL_PREFIX = "tests-"
+
+
+def part_of(cell):
+    """The part whose hidden suite a test cell runs, from its grade id `tests-<part>`."""
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    part = grade_id[len(TEST_CELL_PREFIX):] if grade_id.startswith(TEST_CELL_PREFIX) else None
+    return part if part in PART_NAMES else None
+
+
+class SandboxedGrading(NbGraderPreprocessor):
+    def preprocess(self, nb, resources):
+        report = grade_cells(notebook_cells(nb), load_settings())
+        preamble = "".join(f"Note: {note}\n" for note in report.notes)
+        for cell in nb.cells:
+            part = part_of(cell)
+            if part is None:
+                continue
+            feedback = "\n\n".join(t.output for t in report.tests if t.part == part)
+            cell.outputs = [
+                nbformat.v4.new_output("stream", name="stdout", text=preamble + feedback + "\n"),
+                nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(report.part_score(part)))},
+                                       execution_count=None),
+            ]
+        self.log.info("Graded in the sandbox: %s/%s points", report.score, report.max_score)
+        return nb, resources

@@ -1,0 +1,41 @@
+"""The hidden property suites: one module per graded part.
+
+A property is a function `(student, **inputs)` that calls the student's code through a
+Submission (sandbox/remote.py) and raises AssertionError when the answer is wrong;
+hypothesis draws the inputs from the strategies given to `@graded_property`.
+"""
+from dataclasses import dataclass, field
+
+PART_NAMES = ("sigmoid-graph", "sigmoid-gradient", "bias-folding")
+_REGISTRY = {part: [] for part in PART_NAMES}
+
+
+@dataclass(frozen=True)
+class Property:
+    part: str
+    name: str
+    summary: str
+    weight: int
+    uses: tuple
+    test: object = field(repr=False)
+    strategies: dict = field(repr=False)
+
+
+def graded_property(part, name, summary, *, uses, weight=1, **strategies):
+    """Register `test(student, **inputs)` as a property of `part`; inputs from `strategies`."""
+
+    def register(test):
+        _REGISTRY[part].append(Property(part, name, summary, weight, tuple(uses), test, strategies))
+        return test
+
+    return register
+
+
+def properties_of(part):
+    """The properties of one part, in the order they were written."""
+    _load_suites()
+    return list(_REGISTRY[part])
+
+
+def _load_suites():
+    from . import bias_folding, sigmoid_gradient, sigmoid_graph  # noqa: F401  (they register)

@@ -1,0 +1,66 @@
+"""Part bias-folding: threshold(z, t) = max(t, z), and folding t into a ReLU network's biases.
+
+Since max(t, z) = t + relu(z - t), a threshold network is a ReLU network whose hidden
+biases are lowered by t, and whose next layers' biases are raised by t * W.sum(axis=1).
+"""
+import numpy as np
+from hypothesis import strategies as st
+
+from . import graded_property, oracles
+from .checks import expect_array, expect_close, expect_list, expect_unchanged
+from .strategies import FLOAT_DTYPES, floats_between, networks
+
+PART = "bias-folding"
+
+
+@graded_property(PART, "threshold", "threshold(z, t) is max(t, z) entry by entry, keeps dtype, leaves z alone",
+                 uses=["threshold"], z=FLOAT_DTYPES.flatmap(lambda dtype: floats_between(-10, 10, dtype)),
+                 t=st.floats(-10, 10))
+def threshold(student, z, t):
+    expected = np.maximum(z, z.dtype.type(t))
+    result = student.call("threshold", z.copy(), t, report_args=True)
+    expect_array(result.value, shape=z.shape, dtype=z.dtype, what=f"threshold(z, t) with {z.dtype} z")
+    # Taking a maximum is exact: the only rounding is t to z's dtype.
+    expect_close(result.value, expected, rtol=0.0, atol=0.0, what="threshold(z, t)")
+    expect_unchanged(z, result.args_after[0], what="z")
+
+
+def check_folding(student, weights, biases, x, t):
+    """The ReLU network with the student's folded biases must equal the threshold network.
+    Returns the call's result, whose args_after show the arguments after the call."""
+    expected = oracles.mlp_forward(weights, biases, x, lambda z: oracles.threshold(z, t))
+    # Rounding in either network is a few ulps of the largest partial sum; 1e-12 of that
+    # bound covers every order of summation.
+    atol = 1e-12 * oracles.mlp_magnitude(weights, biases, x, t).max()
+    result = student.call("fold_biases", weights, biases, t, report_args=True)
+    folded = result.value
+    expect_list(folded, length=len(biases), what="fold_biases(weights, biases, t)")
+    for layer, (new, old) in enumerate(zip(folded, biases)):
+        expect_array(new, shape=old.shape, dtype=old.dtype, what=f"folded bias of layer {layer}")
+    actual = oracles.mlp_forward(weights, folded, x, oracles.relu)
+    expect_close(actual, expected, rtol=1e-12, atol=atol,
+                 what=f"the ReLU network with your folded biases (t = {t!r}), compared with the threshold network,")
+    return result
+
+
+@graded_property(PART, "fold-one-layer", "fold_biases on a single layer: no activation, so nothing to fold",
+                 uses=["fold_biases"], network=networks(min_depth=1, max_depth=1))
+def fold_one_layer(student, network):
+    check_folding(student, **network)
+
+
+@graded_property(PART, "fold-deep", "fold_biases on 2 to 4 layers: the ReLU network equals the threshold network",
+                 uses=["fold_biases"], weight=2, network=networks(min_depth=2, max_depth=4))
+def fold_deep(student, network):
+    check_folding(student, **network)
+
+
+@graded_property(PART, "fold-leaves-inputs", "fold_biases is right and leaves its weights and biases unmodified",
+                 uses=["fold_biases"], network=networks(min_depth=1, max_depth=4))
+def fold_leaves_inputs(student, network):
+    weights_after, biases_after, _ = check_folding(student, **network).args_after
+    expect_list(weights_after, length=len(network["weights"]), what="the weights list after the call")
+    expect_list(biases_after, length=len(network["biases"]), what="the biases list after the call")
+    for layer, (w, b) in enumerate(zip(network["weights"], network["biases"])):
+        expect_unchanged(w, weights_after[layer], what=f"weights[{layer}]")
+        expect_unchanged(b, biases_after[layer], what=f"biases[{layer}]")

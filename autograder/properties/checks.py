@@ -1,0 +1,66 @@
+"""Assertions on values that came back from student code.
+
+Each check raises AssertionError with a message a student can act on. Type, shape,
+dtype and finiteness are checked before any comparison of values.
+"""
+import numpy as np
+
+from ..sandbox.wire import Opaque
+
+
+def expect_array(value, *, shape, dtype, what):
+    """`value` must be exactly a numpy ndarray (no subclass, no list) of this shape and dtype."""
+    if type(value) is not np.ndarray:
+        raise AssertionError(f"{what} should be a numpy array, but it is {_describe(value)}")
+    if value.shape != tuple(shape):
+        raise AssertionError(f"{what} should have shape {tuple(shape)}, but its shape is {value.shape}")
+    if value.dtype != np.dtype(dtype):
+        raise AssertionError(f"{what} should have dtype {np.dtype(dtype)}, but its dtype is {value.dtype}")
+
+
+def expect_finite(value, *, what):
+    bad = ~np.isfinite(value)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise AssertionError(f"{what} has a non-finite entry {value[index]!r} at index {index}")
+
+
+def expect_close(actual, expected, *, rtol, atol, what):
+    """|actual - expected| <= atol + rtol * |expected|, entry by entry."""
+    actual64, expected64 = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    error = np.abs(actual64 - expected64)
+    allowed = atol + rtol * np.abs(expected64)
+    if not (error <= allowed).all():
+        index = np.unravel_index(np.argmax(error - allowed), error.shape)
+        where = f" at index {tuple(int(i) for i in index)}" if error.ndim else ""
+        raise AssertionError(
+            f"{what} is wrong{where}: expected {expected64[index]!r}, got {actual64[index]!r}"
+        )
+
+
+def expect_no_warnings(result, *, what):
+    if result.warnings:
+        raise AssertionError(f"{what} emitted a warning: {result.warnings[0]}")
+
+
+def expect_unchanged(before, after, *, what):
+    """An argument the student's code must not modify in place."""
+    if not np.array_equal(before, after, equal_nan=True):
+        raise AssertionError(f"{what} was modified in place; work on a copy instead")
+
+
+def expect_list(value, *, length, what):
+    if type(value) is not list:
+        raise AssertionError(f"{what} should be a list, but it is {_describe(value)}")
+    if len(value) != length:
+        raise AssertionError(f"{what} should have {length} entries, but it has {len(value)}")
+
+
+def _describe(value):
+    if isinstance(value, Opaque):
+        return f"a {value.type_name}"
+    if isinstance(value, np.generic):
+        return f"a numpy scalar ({type(value).__name__})"
+    if value is None:
+        return "None (did you forget a return?)"
+    return f"a {type(value).__name__}"

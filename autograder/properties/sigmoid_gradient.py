@@ -1,0 +1,95 @@
+"""Part sigmoid-gradient: a stable sigmoid, its derivative from its output, the fused node."""
+import numpy as np
+from hypothesis import strategies as st
+
+from . import graded_property, oracles
+from .checks import expect_array, expect_close, expect_finite, expect_no_warnings
+from .strategies import FLOAT_DTYPES, any_finite, array_and_gradient, floats_between
+from ..sandbox.remote import RemoteObject
+
+PART = "sigmoid-gradient"
+
+
+def tolerance(dtype):
+    """Sigmoid and its derivative are bounded (by 1 and 1/4), so absolute error is the
+    fair measure: every stable formula (1/(1+e^-x), e^x/(1+e^x), (1+tanh(x/2))/2,
+    s - s^2, ...) lands within a few ulps of 1. Where the values underflow towards 0 only
+    an absolute bound makes sense. 8 ulps of the dtype, absolute and relative."""
+    eps = float(np.finfo(dtype).eps)
+    return {"rtol": 8 * eps, "atol": 8 * eps}
+
+
+@graded_property(PART, "sigmoid-values", "sigmoid(x) is right for every finite float64 x, however large",
+                 uses=["sigmoid"], x=any_finite(np.float64))
+def sigmoid_values(student, x):
+    expected = oracles.sigmoid(x)
+    y = student.call("sigmoid", x).value
+    expect_array(y, shape=x.shape, dtype=np.float64, what="sigmoid(x)")
+    expect_finite(y, what="sigmoid(x)")
+    expect_close(y, expected, what="sigmoid(x)", **tolerance(np.float64))
+
+
+@graded_property(PART, "sigmoid-no-overflow", "sigmoid(x) emits no overflow or invalid-value warning, for any finite x",
+                 uses=["sigmoid"], x=FLOAT_DTYPES.flatmap(any_finite))
+def sigmoid_no_overflow(student, x):
+    result = student.call("sigmoid", x)
+    expect_no_warnings(result, what=f"sigmoid(x) with {x.dtype} x")
+    if type(result.value) is np.ndarray and result.value.dtype.kind == "f":
+        expect_finite(result.value, what="sigmoid(x)")
+
+
+@graded_property(PART, "sigmoid-keeps-dtype", "sigmoid(x) keeps the shape and float dtype (float32 in, float32 out)",
+                 uses=["sigmoid"], x=FLOAT_DTYPES.flatmap(lambda dtype: floats_between(-50, 50, dtype)))
+def sigmoid_keeps_dtype(student, x):
+    expected = oracles.sigmoid(x)
+    y = student.call("sigmoid", x).value
+    expect_array(y, shape=x.shape, dtype=x.dtype, what=f"sigmoid(x) with {x.dtype} x")
+    expect_close(y, expected, what=f"sigmoid(x) with {x.dtype} x", **tolerance(x.dtype))
+
+
+@graded_property(PART, "sigmoid-grad", "sigmoid_grad(s) = s * (1 - s), written with the output s",
+                 uses=["sigmoid_grad"], s=FLOAT_DTYPES.flatmap(lambda dtype: floats_between(0, 1, dtype)))
+def sigmoid_grad(student, s):
+    expected = s.astype(np.float64) * (1.0 - s.astype(np.float64))
+    g = student.call("sigmoid_grad", s).value
+    expect_array(g, shape=s.shape, dtype=s.dtype, what=f"sigmoid_grad(s) with {s.dtype} s")
+    expect_close(g, expected, what=f"sigmoid_grad(s) with {s.dtype} s", **tolerance(s.dtype))
+
+
+def fused_node(student):
+    node = student.call("Sigmoid").value
+    if not isinstance(node, RemoteObject):
+        raise AssertionError(f"Sigmoid() should create a node object, but it gave {node!r}")
+    return node
+
+
+@graded_property(PART, "sigmoid-node", "Sigmoid node: forward is sigmoid(x), backward is grad_y * s * (1 - s)",
+                 uses=["Sigmoid"], data=array_and_gradient(any_finite(np.float64)))
+def sigmoid_node(student, data):
+    x, grad = data
+    expected_y, expected_grad = oracles.sigmoid(x), grad * oracles.sigmoid_derivative(x)
+    node = fused_node(student)
+    node.call("forward", -x)
+    y = node.call("forward", x).value
+    expect_array(y, shape=x.shape, dtype=np.float64, what="Sigmoid().forward(x)")
+    expect_close(y, expected_y, what="Sigmoid().forward(x)", **tolerance(np.float64))
+    grad_x = node.call("backward", grad).value
+    expect_array(grad_x, shape=x.shape, dtype=np.float64, what="Sigmoid().backward(grad_y)")
+    expect_finite(grad_x, what="Sigmoid().backward(grad_y)")
+    # |grad_y| <= 3 scales the derivative's absolute error by at most 3.
+    expect_close(grad_x, expected_grad, rtol=tolerance(np.float64)["rtol"],
+                 atol=3 * tolerance(np.float64)["atol"], what="Sigmoid().backward(grad_y)")
+
+
+@graded_property(PART, "sigmoid-node-reuses-forward", "Sigmoid node: backward reuses the cached output, never calls exp",
+                 uses=["Sigmoid"], data=array_and_gradient(any_finite(np.float64)))
+def sigmoid_node_reuses_forward(student, data):
+    x, grad = data
+    node = fused_node(student)
+    node.call("forward", x)
+    result = node.call("backward", grad, count_exp=True)
+    if result.exp_calls:
+        raise AssertionError(
+            f"Sigmoid().backward called exp {result.exp_calls} time(s); use the output cached by forward instead"
+        )
+    expect_no_warnings(result, what="Sigmoid().backward(grad_y)")

@@ -1,0 +1,111 @@
+"""Part sigmoid-graph: the four nodes, Chain, and the sigmoid built from them."""
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from . import graded_property, oracles
+from .checks import expect_array, expect_close
+from .strategies import NODE_SPECS, array_and_gradient, floats_between, magnitudes_between
+from ..sandbox.remote import RemoteObject
+
+PART = "sigmoid-graph"
+# One node is one floating-point operation: numpy's -x, x + c and 1/x are correctly
+# rounded and its exp is within a few ulps, so 8 ulps of float64 covers every fair way
+# of writing a node (x * -1, np.negative, np.power(x, -1), ...).
+NODE_RTOL = 8 * np.finfo(np.float64).eps
+# Below about 1e-300 results are subnormal and keep few significant bits whatever the
+# formula; differences there are not mistakes.
+SUBNORMAL_ATOL = 1e-300
+
+
+def make_node(student, class_name, *args):
+    node = student.call(class_name, *args).value
+    if not isinstance(node, RemoteObject):
+        raise AssertionError(f"{class_name}(...) should create a node object, but it gave {node!r}")
+    return node
+
+
+def check_node(node, name, constant, x, grad, decoy, rtol=NODE_RTOL):
+    """forward(x) and backward(grad) of one node, after a forward on `decoy` first:
+    backward must use the most recent forward."""
+    forward, derivative = oracles.NODE_MATH[name]
+    expected_y, expected_grad = forward(x, constant), grad * derivative(x, constant)
+    node.call("forward", decoy)
+    y = node.call("forward", x).value
+    expect_array(y, shape=x.shape, dtype=np.float64, what=f"{name}.forward(x)")
+    expect_close(y, expected_y, rtol=rtol, atol=SUBNORMAL_ATOL, what=f"{name}.forward(x)")
+    grad_x = node.call("backward", grad).value
+    expect_array(grad_x, shape=x.shape, dtype=np.float64, what=f"{name}.backward(grad_y)")
+    expect_close(grad_x, expected_grad, rtol=rtol, atol=SUBNORMAL_ATOL, what=f"{name}.backward(grad_y)")
+
+
+@graded_property(PART, "negate-node", "Negate: forward gives -x, backward gives -grad_y",
+                 uses=["Negate"], data=array_and_gradient(floats_between(-5, 5)))
+def negate_node(student, data):
+    x, grad = data
+    check_node(make_node(student, "Negate"), "Negate", None, x, grad, decoy=x + 1)
+
+
+@graded_property(PART, "exp-node", "Exp: forward gives e^x, backward gives grad_y * e^x",
+                 uses=["Exp"], data=array_and_gradient(floats_between(-20, 20)))
+def exp_node(student, data):
+    x, grad = data
+    check_node(make_node(student, "Exp"), "Exp", None, x, grad, decoy=x + 1)
+
+
+@graded_property(PART, "add-constant-node", "AddConstant(c): forward gives x + c, backward passes grad_y through",
+                 uses=["AddConstant"], data=array_and_gradient(floats_between(-5, 5)), c=st.floats(-10, 10))
+def add_constant_node(student, data, c):
+    x, grad = data
+    check_node(make_node(student, "AddConstant", c), "AddConstant", c, x, grad, decoy=x + 1)
+
+
+@graded_property(PART, "reciprocal-node", "Reciprocal: forward gives 1/x, backward gives -grad_y / x^2",
+                 uses=["Reciprocal"], data=array_and_gradient(magnitudes_between(0.1, 10)))
+def reciprocal_node(student, data):
+    x, grad = data
+    check_node(make_node(student, "Reciprocal"), "Reciprocal", None, x, grad, decoy=2 * x)
+
+
+@graded_property(PART, "chain", "Chain: forwards in order, backwards in reverse (the chain rule)",
+                 uses=["Chain", "Negate", "Exp", "AddConstant", "Reciprocal"],
+                 specs=st.lists(NODE_SPECS, min_size=1, max_size=5),
+                 data=array_and_gradient(floats_between(-2, 2)))
+def chain(student, specs, data):
+    x, grad = data
+    with np.errstate(all="ignore"):
+        values, expected_grad = oracles.chain_forward_backward(specs, x, grad)
+        sizes = np.abs(np.stack(values))
+    # Keep every intermediate value in [1e-2, 1e6] in size, so no step overflows or
+    # divides by almost zero; then the chain's relative error stays below about 1e-8
+    # even after cancellation in x + c (1e6 / 1e-2 times a few ulps).
+    assume(np.isfinite(sizes).all() and sizes[1:].min() >= 1e-2 and sizes.max() <= 1e6)
+    nodes = [make_node(student, name, *([] if c is None else [c])) for name, c in specs]
+    chained = student.call("Chain", nodes).value
+    if not isinstance(chained, RemoteObject):
+        raise AssertionError(f"Chain(nodes) should create a node object, but it gave {chained!r}")
+    chained.call("forward", x + 0.5)
+    y = chained.call("forward", x).value
+    expect_array(y, shape=x.shape, dtype=np.float64, what="Chain(nodes).forward(x)")
+    expect_close(y, values[-1], rtol=1e-7, atol=SUBNORMAL_ATOL, what="Chain(nodes).forward(x)")
+    grad_x = chained.call("backward", grad).value
+    expect_array(grad_x, shape=x.shape, dtype=np.float64, what="Chain(nodes).backward(grad_y)")
+    expect_close(grad_x, expected_grad, rtol=1e-7, atol=SUBNORMAL_ATOL, what="Chain(nodes).backward(grad_y)")
+
+
+@graded_property(PART, "sigmoid-graph", "sigmoid_graph(): a Chain computing sigmoid and its gradient",
+                 uses=["sigmoid_graph"], data=array_and_gradient(floats_between(-30, 30)))
+def sigmoid_graph(student, data):
+    x, grad = data
+    expected_y, expected_grad = oracles.sigmoid(x), grad * oracles.sigmoid_derivative(x)
+    graph = student.call("sigmoid_graph").value
+    if not isinstance(graph, RemoteObject) or graph.class_name != "Chain":
+        raise AssertionError(f"sigmoid_graph() should return a Chain, but it gave {graph!r}")
+    graph.call("forward", -x)
+    y = graph.call("forward", x).value
+    expect_array(y, shape=x.shape, dtype=np.float64, what="sigmoid_graph().forward(x)")
+    # Four nodes, each a few ulps, and no cancellation for |x| <= 30: 1e-12 is generous.
+    expect_close(y, expected_y, rtol=1e-12, atol=SUBNORMAL_ATOL, what="sigmoid_graph().forward(x)")
+    grad_x = graph.call("backward", grad).value
+    expect_array(grad_x, shape=x.shape, dtype=np.float64, what="sigmoid_graph().backward(grad_y)")
+    expect_close(grad_x, expected_grad, rtol=1e-12, atol=SUBNORMAL_ATOL, what="sigmoid_graph().backward(grad_y)")

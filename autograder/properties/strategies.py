@@ -1,0 +1,56 @@
+"""hypothesis strategies for the suites' inputs.
+
+Arrays have at least one dimension: numpy turns 0-d results into scalars, and the API
+promises arrays in and arrays out.
+"""
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+FLOAT_DTYPES = st.sampled_from([np.float64, np.float32])
+
+
+def floats_between(low, high, dtype=np.float64, shape=SHAPES):
+    return hnp.arrays(dtype, shape, elements=st.floats(low, high, width=np.finfo(dtype).bits))
+
+
+def any_finite(dtype=np.float64, shape=SHAPES):
+    """Every finite float of the dtype: zeros, subnormals, and up to the largest value."""
+    return hnp.arrays(dtype, shape, elements=hnp.from_dtype(np.dtype(dtype), allow_nan=False, allow_infinity=False))
+
+
+def magnitudes_between(low, high, shape=SHAPES):
+    """float64 arrays whose entries have either sign and low <= |entry| <= high."""
+    sign = st.sampled_from([-1.0, 1.0])
+    entry = st.builds(lambda s, m: s * m, sign, st.floats(low, high))
+    return hnp.arrays(np.float64, shape, elements=entry)
+
+
+@st.composite
+def array_and_gradient(draw, arrays):
+    """An input array and an upstream gradient of the same shape (not all ones)."""
+    x = draw(arrays)
+    grad = draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-3, 3)))
+    return x, grad
+
+
+NODE_SPECS = st.one_of(
+    st.just(("Negate", None)),
+    st.just(("Exp", None)),
+    st.tuples(st.just("AddConstant"), st.floats(-3, 3)),
+    st.just(("Reciprocal", None)),
+)
+
+
+@st.composite
+def networks(draw, min_depth, max_depth):
+    """An MLP (weights, biases), a batch x and a threshold t."""
+    depth = draw(st.integers(min_depth, max_depth))
+    widths = draw(st.lists(st.integers(1, 4), min_size=depth + 1, max_size=depth + 1))
+    entries = st.floats(-3, 3)
+    weights = [draw(hnp.arrays(np.float64, (widths[l + 1], widths[l]), elements=entries)) for l in range(depth)]
+    biases = [draw(hnp.arrays(np.float64, (widths[l + 1],), elements=entries)) for l in range(depth)]
+    x = draw(hnp.arrays(np.float64, (draw(st.integers(1, 4)), widths[0]), elements=entries))
+    t = draw(st.one_of(st.floats(-5, 5), st.integers(-100, 100).map(float)))
+    return {"weights": weights, "biases": biases, "x": x, "t": t}

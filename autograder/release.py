@@ -1,0 +1,54 @@
+"""Making the release: master notebook from its text form, nbgrader's student version,
+and the sample class built from the release."""
+import shutil
+import tempfile
+from pathlib import Path
+
+from .audit.catalogue import CATALOGUE
+from .audit.mutants import notebook_json, solved_notebook
+from .config import COURSE_ROOT
+from .nbgrader_bridge.command import nbgrader
+from .notebook_source import write_master
+
+SAMPLE_CLASS = COURSE_ROOT / "sample_class"
+# Students of the bundled sample class: who they are and which catalogue entry they
+# handed in ("reference": the solution as written; "blank": the release untouched).
+ROSTER = {
+    "ada": "reference",
+    "ben": "blank",
+    "cleo": "chain-backward-not-chained",
+    "dev": "sigmoid-naive-overflow",
+    "eve": "fold-shifts-last-layer",
+    "finn": "sigmoid-tanh",
+}
+
+
+def generate_release(course_root=COURSE_ROOT):
+    """nbgrader generate_assignment into a scratch course; returns the release folder.
+    A scratch gradebook keeps the course's own gradebook.db out of it."""
+    scratch = Path(tempfile.mkdtemp(prefix="convnets-release-"))
+    shutil.copytree(course_root / "solutions", scratch / "solutions")
+    nbgrader("generate_assignment", "convnets", "--force", "--log-level=WARN", course_root=scratch)
+    return scratch / "assignment" / "convnets"
+
+
+def sample_notebook(student, released):
+    entry = ROSTER[student]
+    if entry == "blank":
+        return released.joinpath("convnets.ipynb").read_text(encoding="utf-8")
+    override = "" if entry == "reference" else next(e.override for e in CATALOGUE if e.name == entry)
+    return notebook_json(solved_notebook(override, released / "convnets.ipynb"))
+
+
+def make_release():
+    """Regenerate solutions/convnets/convnets.ipynb, assignment/ and sample_class/."""
+    write_master()
+    released = generate_release()
+    target = COURSE_ROOT / "assignment" / "convnets"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(released, target)
+    for student in ROSTER:
+        folder = SAMPLE_CLASS / student
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.joinpath("convnets.ipynb").write_text(sample_notebook(student, target), encoding="utf-8")
+    shutil.rmtree(released.parents[1])

@@ -1,0 +1,19 @@
+"""Writing report files whole or not at all."""
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomically(path, text):
+    """Write `text` to `path` through a temporary file and a rename: a reader never sees
+    half a file, and a crash leaves the old file in place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

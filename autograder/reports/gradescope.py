@@ -1,0 +1,28 @@
+"""Gradescope's results.json: top-level score, one test per property, tagged with its part."""
+import json
+
+from .files import write_atomically
+
+
+def gradescope_results(report):
+    """The results as Gradescope's autograder specification lays them out."""
+    return {
+        "score": report.score,
+        "execution_time": report.seconds,
+        "output": "\n".join(report.notes) if report.notes else "All parts were graded.",
+        "tests": [
+            {
+                "name": f"{test.part}: {test.name}",
+                "score": test.score,
+                "max_score": test.max_score,
+                "tags": [test.part],
+                "output": test.output,
+                "visibility": "visible",
+            }
+            for test in report.tests
+        ],
+    }
+
+
+def write_results(report, path):
+    write_atomically(path, json.dumps(gradescope_results(report), indent=2) + "\n")

@@ -1,0 +1,100 @@
+"""The grader's view of a submission: call its functions and objects, get plain data back.
+
+A `Submission` turns calls into wire requests and replies into values or errors. Where
+the requests go is up to a subclass: a sandboxed worker process (sandbox/client.py) or,
+inside a notebook kernel, an Executor in the same process (sandbox/inprocess.py).
+"""
+from dataclasses import dataclass, field
+
+from . import wire
+
+
+class StudentError(Exception):
+    """The student's code raised; carries the error's type, message and trimmed traceback."""
+
+    def __init__(self, record):
+        self.record = record
+        super().__init__(f"{record['type']}: {record['message']}")
+
+    def __str__(self):
+        text = f"your code raised {self.record['type']}: {self.record['message']}"
+        trace = self.record.get("traceback", "").rstrip()
+        return f"{text}\n{trace}" if trace else text
+
+
+class WorkerLost(BaseException):
+    """The worker timed out or died. A BaseException, so that hypothesis stops at once
+    instead of shrinking by crashing the worker again and again."""
+
+
+@dataclass
+class CallResult:
+    value: object
+    warnings: list = field(default_factory=list)
+    args_after: list = None
+    exp_calls: int = None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    cell_errors: list
+    defined: frozenset
+
+
+class RemoteObject:
+    """A student object that stays on the other side; its methods are called by name."""
+
+    def __init__(self, submission, handle, class_name):
+        self.submission, self.handle, self.class_name = submission, handle, class_name
+
+    def call(self, method, *args, **options):
+        return self.submission._request({"handle": self.handle}, method, args, **options)
+
+    def __repr__(self):
+        return f"<{self.class_name} object>"
+
+
+class Submission:
+    """Base class: subclasses implement `_exchange(header, arrays) -> (header, arrays)`."""
+
+    def load(self, cells):
+        """Run the submission's code cells; returns a LoadResult."""
+        reply, _ = self._exchange({"op": "load", "cells": cells}, [])
+        return LoadResult(reply["cell_errors"], frozenset(reply["defined"]))
+
+    def call(self, name, *args, **options):
+        """Call the submission's top-level `name` with `args`; returns a CallResult.
+
+        options: report_args=True also returns the arguments as they are after the
+        call (to catch mutation); count_exp=True counts calls to exp during it.
+        """
+        return self._request({"name": name}, None, args, **options)
+
+    def forget(self):
+        """Drop every object the other side keeps for us."""
+        self._exchange({"op": "forget"}, [])
+
+    def _request(self, target, method, args, report_args=False, count_exp=False):
+        arrays = []
+        header = {
+            "op": "call", "target": target, "method": method,
+            "args": wire.encode(list(args), arrays, _handle_of),
+            "report_args": report_args, "count_exp": count_exp,
+        }
+        reply, reply_arrays = self._exchange(header, arrays)
+        if not reply.get("ok"):
+            raise StudentError(reply["error"])
+        make = lambda handle, class_name: RemoteObject(self, handle, class_name)  # noqa: E731
+        return CallResult(
+            value=wire.decode(reply["value"], reply_arrays, make),
+            warnings=[str(w) for w in reply.get("warnings", [])],
+            args_after=wire.decode(reply["args_after"], reply_arrays, make) if report_args else None,
+            exp_calls=reply.get("exp_calls"),
+        )
+
+    def _exchange(self, header, arrays):
+        raise NotImplementedError
+
+
+def _handle_of(obj):
+    return obj.handle if isinstance(obj, RemoteObject) else None

@@ -1,0 +1,149 @@
+"""The wire between the grader and a worker: length-prefixed frames of plain data.
+
+A message is a JSON header plus any number of numpy arrays. On the socket it is
+
+    u32 part count | (u64 length | bytes) per part
+
+where part 0 is the UTF-8 JSON header and the other parts are `.npy` files. Arrays
+are read back with ``allow_pickle=False``, so nothing on the wire is ever unpickled.
+
+Values inside a header are JSON, with four tagged forms for what JSON lacks:
+``{"$array": i}`` (an ndarray, part i), ``{"$scalar": i}`` (a numpy scalar, stored as
+a 0-d array), ``{"$tuple": [...]}`` and ``{"$handle": n, "class": name}`` (an object
+that stays in the worker). Anything else becomes ``{"$opaque": type_name}``.
+
+This module imports only the standard library and numpy: the worker uses it too.
+"""
+import io
+import json
+import struct
+
+import numpy as np
+
+MAX_PART_BYTES = 256 * 1024 * 1024
+MAX_PARTS = 10_000
+
+_COUNT = struct.Struct("<I")
+_LENGTH = struct.Struct("<Q")
+
+
+class WireError(Exception):
+    """A frame that is malformed, too large, or cut short."""
+
+
+def send_message(sock, header, arrays=()):
+    """Write one message (a JSON-able header and a list of arrays) to a socket."""
+    parts = [json.dumps(header).encode()] + [_npy_bytes(a) for a in arrays]
+    chunks = [_COUNT.pack(len(parts))]
+    for part in parts:
+        chunks += [_LENGTH.pack(len(part)), part]
+    sock.sendall(b"".join(chunks))
+
+
+def recv_message(sock):
+    """Read one message; returns (header, arrays). Raises EOFError if the peer closed."""
+    (count,) = _COUNT.unpack(_recv_exactly(sock, _COUNT.size))
+    if not 1 <= count <= MAX_PARTS:
+        raise WireError(f"bad part count {count}")
+    parts = []
+    for _ in range(count):
+        (length,) = _LENGTH.unpack(_recv_exactly(sock, _LENGTH.size))
+        if length > MAX_PART_BYTES:
+            raise WireError(f"part of {length} bytes is over the limit")
+        parts.append(_recv_exactly(sock, length))
+    return _parse(parts)
+
+
+def copy_message(header, arrays):
+    """What the other side would read: the message serialised and parsed back."""
+    return _parse([json.dumps(header).encode()] + [_npy_bytes(a) for a in arrays])
+
+
+def _parse(parts):
+    try:
+        header = json.loads(parts[0])
+        arrays = [np.load(io.BytesIO(p), allow_pickle=False) for p in parts[1:]]
+    except ValueError as error:
+        raise WireError(f"undecodable message: {error}") from error
+    return header, arrays
+
+
+def encode(value, arrays, keep_object):
+    """Turn a value into JSON-able data, appending arrays to `arrays`.
+
+    `keep_object(obj) -> handle id or None` decides what becomes a handle.
+    """
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) is np.ndarray and not value.dtype.hasobject:
+        arrays.append(value)
+        return {"$array": len(arrays) - 1}
+    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+        arrays.append(np.asarray(value))
+        return {"$scalar": len(arrays) - 1}
+    if type(value) is list:
+        return [encode(v, arrays, keep_object) for v in value]
+    if type(value) is tuple:
+        return {"$tuple": [encode(v, arrays, keep_object) for v in value]}
+    handle = keep_object(value)
+    if handle is not None:
+        return {"$handle": handle, "class": type(value).__name__}
+    return {"$opaque": _type_name(value)}
+
+
+def decode(data, arrays, make_handle):
+    """Inverse of `encode`; `make_handle(id, class_name)` builds the local stand-in."""
+    if isinstance(data, list):
+        return [decode(v, arrays, make_handle) for v in data]
+    if not isinstance(data, dict):
+        return data
+    try:
+        return _decode_tagged(data, arrays, make_handle)
+    except (IndexError, KeyError, TypeError) as error:
+        raise WireError(f"bad tagged value {data!r:.80}") from error
+
+
+def _decode_tagged(data, arrays, make_handle):
+    if "$array" in data:
+        return arrays[data["$array"]]
+    if "$scalar" in data:
+        return arrays[data["$scalar"]][()]
+    if "$tuple" in data:
+        return tuple(decode(v, arrays, make_handle) for v in data["$tuple"])
+    if "$handle" in data:
+        return make_handle(data["$handle"], str(data.get("class", "?")))
+    if "$opaque" in data:
+        return Opaque(str(data["$opaque"]))
+    raise WireError(f"unknown tagged value {sorted(data)}")
+
+
+class Opaque:
+    """Stands for a value of a type that cannot cross the wire (a generator, a dict...)."""
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def __repr__(self):
+        return f"<{self.type_name} object>"
+
+
+def _npy_bytes(array):
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _recv_exactly(sock, size):
+    chunks, remaining = [], size
+    while remaining:
+        chunk = sock.recv(min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the connection")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _type_name(value):
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"

@@ -1,0 +1,64 @@
+"""The course's configuration: nbgrader's settings and the autograder's own.
+
+nbgrader reads this file through ``--JupyterApp.config_file=course_config.py``;
+``python -m autograder nbgrader ...`` passes that flag for you. The autograder imports
+the plain settings at the top (see autograder/config.py). Edit here, nowhere else.
+"""
+import os
+
+COURSE_ID = "convnets-course"
+ASSIGNMENT = "convnets"
+
+# Points of each autograded part; a part's points are shared among its properties by
+# their weights (autograder/properties/). The written answers are graded by hand in
+# nbgrader; their points are in the notebook's cell metadata.
+PART_POINTS = {
+    "sigmoid-graph": 30.0,
+    "sigmoid-gradient": 30.0,
+    "bias-folding": 40.0,
+}
+
+# Seeds every hidden property test: the same secret gives the same examples, so the
+# same submission gets the same score on every run and machine. Set your own secret in
+# the environment so that students cannot reproduce the exact examples.
+COURSE_SECRET = os.environ.get("CONVNETS_COURSE_SECRET", "change-me: convnets demo secret")
+
+# Examples hypothesis tries per property before it calls the property satisfied.
+MAX_EXAMPLES = 60
+
+# Wall-clock limits enforced by the grader: running the submission's cells, one call of
+# student code, and the whole submission.
+LOAD_TIMEOUT_SECONDS = 60.0
+CALL_TIMEOUT_SECONDS = 10.0
+SUBMISSION_TIMEOUT_SECONDS = 600.0
+
+
+if "get_config" in globals():  # only when nbgrader reads this file
+    import sys
+
+    COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, COURSE_ROOT)
+
+    c = get_config()  # noqa: F821
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.root = COURSE_ROOT
+    c.CourseDirectory.source_directory = "solutions"
+    c.CourseDirectory.release_directory = "assignment"
+
+    # Autograde through the sandboxed grader instead of executing the notebook in a
+    # kernel: student code never shares a process with the tests (nbgrader_bridge/).
+    c.Autograde.autograde_preprocessors = [
+        "autograder.nbgrader_bridge.SandboxedGrading",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    # Feedback shows each part's messages, never the hidden test cells' source.
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.GetGrades",
+        "nbgrader.preprocessors.ClearHiddenTests",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    ]
