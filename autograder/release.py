@@ -28,7 +28,7 @@ def generate_release(course_root=COURSE_ROOT):
     A scratch gradebook keeps the course's own gradebook.db out of it."""
     scratch = Path(tempfile.mkdtemp(prefix="convnets-release-"))
     shutil.copytree(course_root / "solutions", scratch / "solutions")
-    nbgrader("generate_assignment", "convnets", "--force", "--log-level=WARN", course_root=scratch)
+    nbgrader("generate_assignment", "convnets", "--force", course_root=scratch, quiet=True)
     return scratch / "assignment" / "convnets"
 
 

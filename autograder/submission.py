@@ -5,10 +5,10 @@ given code, in order. It leaves out nbgrader's test cells (the grader runs its s
 itself) and cells tagged `skip-in-grader` (visible self-checks and figures).
 Notebook-only lines (`%magic`, `!shell`) are commented out.
 """
-import json
 from pathlib import Path
 
 import nbformat
+from nbformat.reader import NotJSONError
 
 SKIP_TAG = "skip-in-grader"
 
@@ -48,8 +48,8 @@ def is_graded_code(cell):
 def _read_notebook(path):
     try:
         return nbformat.reads(_read_text(path), as_version=4)
-    except json.JSONDecodeError as error:
-        raise UnreadableSubmission(f"{path.name} is not valid JSON ({error}); was it saved completely?") from None
+    except NotJSONError:
+        raise UnreadableSubmission(f"{path.name} is not valid JSON; was it saved completely?") from None
     except Exception as error:  # nbformat raises several kinds for a malformed notebook
         raise UnreadableSubmission(f"{path.name} is not a Jupyter notebook ({type(error).__name__}: {error})") from None
 

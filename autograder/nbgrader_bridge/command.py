@@ -7,15 +7,18 @@ from pathlib import Path
 from ..config import COURSE_ROOT
 
 
-def nbgrader(*args, course_root=COURSE_ROOT, check=True):
-    """Run `nbgrader ARGS` with course_config.py; course_root overrides the course folder."""
+def nbgrader(*args, course_root=COURSE_ROOT, check=True, quiet=False):
+    """Run `nbgrader ARGS` with course_config.py; course_root overrides the course folder.
+    quiet: only errors, and none of the library warnings nbgrader's own code triggers."""
     command = [
         sys.executable, "-m", "nbgrader", *args,
         # Without ".py": nbgrader looks for "<name>.py"; Jupyter loads both .py and .json.
         f"--JupyterApp.config_file={COURSE_ROOT / 'course_config'}",
         f"--CourseDirectory.root={course_root}",
-    ]
+    ] + (["--log-level=ERROR"] if quiet else [])
     # nbgrader runs `alembic` for its gradebook: the environment's scripts must be on PATH.
     scripts = str(Path(sys.executable).parent)
     environment = {**os.environ, "PATH": scripts + os.pathsep + os.environ.get("PATH", "")}
+    if quiet:
+        environment["PYTHONWARNINGS"] = "ignore"
     return subprocess.run(command, check=check, cwd=course_root, env=environment)

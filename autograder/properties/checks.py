@@ -5,7 +5,7 @@ dtype and finiteness are checked before any comparison of values.
 """
 import numpy as np
 
-from ..sandbox.wire import Opaque
+from ..sandbox.remote import RemoteObject
 
 
 def expect_array(value, *, shape, dtype, what):
@@ -57,8 +57,8 @@ def expect_list(value, *, length, what):
 
 
 def _describe(value):
-    if isinstance(value, Opaque):
-        return f"a {value.type_name}"
+    if isinstance(value, RemoteObject):
+        return f"a {value.class_name} object"
     if isinstance(value, np.generic):
         return f"a numpy scalar ({type(value).__name__})"
     if value is None:

@@ -22,11 +22,12 @@ def property_seed(secret, prop):
 def hypothesis_settings(max_examples):
     # No example database (nothing leaks between runs or students), no deadline and no
     # health checks (both depend on timing), no explain phase (extra runs, same verdict).
+    # Normal verbosity: quiet would drop the failing example from the error's notes.
     return settings(
         max_examples=max_examples, database=None, deadline=None, derandomize=False,
         suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
         phases=[Phase.explicit, Phase.generate, Phase.shrink], print_blob=False,
-        verbosity=Verbosity.quiet,
+        verbosity=Verbosity.normal,
     )
 
 

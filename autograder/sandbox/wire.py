@@ -10,7 +10,7 @@ are read back with ``allow_pickle=False``, so nothing on the wire is ever unpick
 Values inside a header are JSON, with four tagged forms for what JSON lacks:
 ``{"$array": i}`` (an ndarray, part i), ``{"$scalar": i}`` (a numpy scalar, stored as
 a 0-d array), ``{"$tuple": [...]}`` and ``{"$handle": n, "class": name}`` (an object
-that stays in the worker). Anything else becomes ``{"$opaque": type_name}``.
+that stays in the worker, decided by the sender's `keep_object`).
 
 This module imports only the standard library and numpy: the worker uses it too.
 """
@@ -86,9 +86,9 @@ def encode(value, arrays, keep_object):
     if type(value) is tuple:
         return {"$tuple": [encode(v, arrays, keep_object) for v in value]}
     handle = keep_object(value)
-    if handle is not None:
-        return {"$handle": handle, "class": type(value).__name__}
-    return {"$opaque": _type_name(value)}
+    if handle is None:
+        raise TypeError(f"a {type(value).__name__} cannot be sent over the wire")
+    return {"$handle": handle, "class": type(value).__name__}
 
 
 def decode(data, arrays, make_handle):
@@ -112,19 +112,7 @@ def _decode_tagged(data, arrays, make_handle):
         return tuple(decode(v, arrays, make_handle) for v in data["$tuple"])
     if "$handle" in data:
         return make_handle(data["$handle"], str(data.get("class", "?")))
-    if "$opaque" in data:
-        return Opaque(str(data["$opaque"]))
     raise WireError(f"unknown tagged value {sorted(data)}")
-
-
-class Opaque:
-    """Stands for a value of a type that cannot cross the wire (a generator, a dict...)."""
-
-    def __init__(self, type_name):
-        self.type_name = type_name
-
-    def __repr__(self):
-        return f"<{self.type_name} object>"
 
 
 def _npy_bytes(array):
@@ -142,8 +130,3 @@ def _recv_exactly(sock, size):
         chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
-
-
-def _type_name(value):
-    kind = type(value)
-    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"

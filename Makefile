@@ -1,0 +1,31 @@
+# Two commands on a fresh clone: `make demo` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: setup demo test audit release clean
+
+setup: $(INSTALLED)
+
+$(INSTALLED): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(INSTALLED)
+
+demo: setup
+	$(PY) -m autograder demo
+
+test: setup
+	$(PY) -m pytest
+
+audit: setup
+	$(PY) -m autograder audit
+
+release: setup
+	$(PY) -m autograder release
+
+clean:
+	rm -rf $(VENV) demo_output submitted autograded feedback gradebook.db

@@ -1,0 +1,61 @@
+"""The demo: the instructor's whole workflow on the bundled sample class, in a scratch
+course under demo_output/, plus `grade` on each submission; prints where each score came
+from so the two paths can be compared."""
+import shutil
+import time
+import warnings
+
+from nbgrader.api import Gradebook
+
+from .config import COURSE_ROOT
+from .grader import grade_path
+from .nbgrader_bridge.command import nbgrader
+from .reports.gradescope import write_results
+from .reports.table import score_table
+
+OUTPUT = COURSE_ROOT / "demo_output"
+
+
+def step(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run_demo(settings, sample_class=COURSE_ROOT / "sample_class", output=OUTPUT):
+    course = output / "course"
+    shutil.rmtree(output, ignore_errors=True)
+    course.mkdir(parents=True)
+    shutil.copytree(COURSE_ROOT / "solutions", course / "solutions")
+    students = sorted(p.name for p in sample_class.iterdir() if (p / "convnets.ipynb").is_file())
+
+    step("nbgrader generate_assignment convnets (the release students get)")
+    nbgrader("generate_assignment", "convnets", course_root=course, quiet=True)
+    for student in students:
+        target = course / "submitted" / student / "convnets"
+        target.mkdir(parents=True)
+        shutil.copy(sample_class / student / "convnets.ipynb", target / "convnets.ipynb")
+
+    step(f"nbgrader autograde convnets: {len(students)} students, through the sandboxed grader")
+    nbgrader("autograde", "convnets", course_root=course, quiet=True)
+    step("nbgrader export: grades.csv")
+    nbgrader("export", f"--to={course / 'grades.csv'}", course_root=course, quiet=True)
+
+    rows = []
+    for number, student in enumerate(students, start=1):
+        step(f"python -m autograder grade: {student} ({number}/{len(students)})")
+        report = grade_path(sample_class / student / "convnets.ipynb", settings)
+        write_results(report, output / "results" / f"{student}.json")
+        rows.append((student, report))
+
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        warnings.simplefilter("ignore")  # SQLAlchemy's warnings about nbgrader's own queries
+        nbgrader_scores = {s: gradebook.find_submission("convnets", s).code_score for s in students}
+    print()
+    print(score_table(rows))
+    print()
+    agree = all(abs(report.score - nbgrader_scores[student]) < 1e-9 for student, report in rows)
+    print("nbgrader autograde code scores:", ", ".join(f"{s} {v:g}" for s, v in nbgrader_scores.items()))
+    print(f"Both paths agree on every student: {'yes' if agree else 'NO'}")
+    print(f"Gradescope results: {output / 'results'}/<student>.json")
+    print(f"Grades CSV (nbgrader export): {course / 'grades.csv'}")
+    print(f"Autograded notebooks: {course / 'autograded'}")
+    return 0 if agree else 1

@@ -1,0 +1,117 @@
+"""Grading whole submissions: full marks, zero, bad input, faults confined to their part."""
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from autograder.audit.mutants import solved_module
+from autograder.config import COURSE_ROOT
+from autograder.grader import grade_path
+from autograder.properties import PART_NAMES
+from autograder.reports.gradescope import gradescope_results
+
+from autograder.audit.mutants import RELEASED_NOTEBOOK as RELEASED
+
+
+def part_scores(report):
+    return {part: report.part_score(part) for part in PART_NAMES}
+
+
+def full_except(settings, part, scores):
+    """Every part but `part` at full marks, and `part` below."""
+    assert scores[part] < settings.part_points[part], scores
+    assert all(scores[p] == settings.part_points[p] for p in PART_NAMES if p != part), scores
+
+
+def test_reference_module_gets_full_marks(reference_module, settings):
+    report = grade_path(reference_module, settings)
+    assert report.score == report.max_score == sum(settings.part_points.values())
+    assert report.notes == []
+
+
+def test_reference_notebook_gets_full_marks(reference_notebook, settings):
+    assert grade_path(reference_notebook, settings).score == sum(settings.part_points.values())
+
+
+def test_blank_release_gets_zero_with_the_stubs_reason(settings):
+    report = grade_path(RELEASED, settings)
+    assert report.score == 0
+    assert all("NotImplementedError" in test.output for test in report.tests)
+
+
+def test_same_submission_same_results_twice(reference_module, tmp_path, settings):
+    flawed = tmp_path / "convnets.py"
+    flawed.write_text(solved_module("def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"))
+    first, second = (gradescope_results(grade_path(flawed, settings)) for _ in range(2))
+    first.pop("execution_time"), second.pop("execution_time")
+    assert first == second
+    assert "Smallest failing input" in json.dumps(first)
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("convnets.ipynb", '{"cells": [', "not valid JSON"),
+    ("convnets.ipynb", '{"hello": 1}', "not a Jupyter notebook"),
+    ("convnets.txt", "print(1)", "expected a .ipynb notebook or a .py module"),
+    ("convnets.py", "def fold_biases(:\n", "SyntaxError"),
+])
+def test_unreadable_submissions_get_zero_and_a_reason(tmp_path, settings, name, content, reason):
+    path = tmp_path / name
+    path.write_text(content)
+    report = grade_path(path, settings)
+    assert report.score == 0
+    assert any(reason in note for note in report.notes), report.notes
+
+
+def test_missing_file_and_missing_names(tmp_path, settings):
+    assert "no submission file" in grade_path(tmp_path / "nothing.ipynb", settings).notes[0]
+    source = solved_module().replace("def fold_biases(", "def fold_biases_renamed(")
+    (tmp_path / "convnets.py").write_text(source)
+    report = grade_path(tmp_path / "convnets.py", settings)
+    full_except(settings, "bias-folding", part_scores(report))
+    assert "not defined in your submission: fold_biases" in report.tests[-1].output
+
+
+HOSTILE_BUT_CONFINED = {
+    "bias-folding": "def fold_biases(weights, biases, t):\n    import os, signal\n    os.kill(os.getpid(), signal.SIGSEGV)\n",
+    "sigmoid-gradient": "def sigmoid_grad(s):\n    raise SystemExit(0)\n",
+    "sigmoid-graph": "def sigmoid_graph():\n    import os\n    os.write(1, b'garbage on stdout')\n    print('and on sys.stdout')\n    return None\n",
+}
+
+
+@pytest.mark.parametrize("part", PART_NAMES)
+def test_a_crash_exit_or_print_costs_only_its_part(tmp_path, settings, part):
+    (tmp_path / "convnets.py").write_text(solved_module(HOSTILE_BUT_CONFINED[part]))
+    full_except(settings, part, part_scores(grade_path(tmp_path / "convnets.py", settings)))
+
+
+def test_a_hang_times_out_and_the_rest_is_graded(tmp_path, settings):
+    quick = dataclasses.replace(settings, call_timeout=1.0)
+    (tmp_path / "convnets.py").write_text(solved_module("def threshold(z, t):\n    while True:\n        pass\n"))
+    report = grade_path(tmp_path / "convnets.py", quick)
+    full_except(settings, "bias-folding", part_scores(report))
+    assert "timed out after 1 s" in report.tests[-4].output
+
+
+def test_grade_command_writes_gradescope_results(reference_module, tmp_path):
+    output = tmp_path / "results.json"
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(reference_module), "--output", str(output)],
+                         cwd=COURSE_ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    results = json.loads(output.read_text())
+    assert results["score"] == 100.0
+    assert {t["tags"][0] for t in results["tests"]} == set(PART_NAMES)
+    for test in results["tests"]:
+        assert set(test) == {"name", "score", "max_score", "tags", "output", "visibility"}
+        assert test["score"] == test["max_score"] and test["visibility"] == "visible"
+
+
+def test_grade_command_exits_zero_on_a_broken_notebook(tmp_path):
+    broken = tmp_path / "convnets.ipynb"
+    broken.write_text("{not json")
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(broken), "--output", str(tmp_path / "r.json")],
+                         cwd=COURSE_ROOT, capture_output=True, text=True)
+    assert run.returncode == 0
+    assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
+    assert "not valid JSON" in run.stdout

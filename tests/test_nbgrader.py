@@ -1,0 +1,98 @@
+"""nbgrader's round trip through course_config.py: generate, autograde, export, feedback;
+and the hidden test cells run in a real kernel give the same scores."""
+import csv
+import shutil
+import warnings
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbgrader.api import Gradebook
+
+from autograder.audit.mutants import notebook_json, solved_notebook
+from autograder.config import COURSE_ROOT
+from autograder.grader import grade_path
+from autograder.nbgrader_bridge.command import nbgrader
+from autograder.notebook_source import MASTER_NOTEBOOK
+from autograder.properties import PART_NAMES
+
+NAIVE_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A scratch course: released, three submissions autograded, grades exported, feedback made."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(COURSE_ROOT / "solutions", root / "solutions")
+    nbgrader("generate_assignment", "convnets", course_root=root, quiet=True)
+    released = root / "assignment" / "convnets" / "convnets.ipynb"
+    submissions = {
+        "reference": notebook_json(solved_notebook("", released)),
+        "blank": released.read_text(),
+        "naive": notebook_json(solved_notebook(NAIVE_SIGMOID, released)),
+    }
+    for student, text in submissions.items():
+        folder = root / "submitted" / student / "convnets"
+        folder.mkdir(parents=True)
+        (folder / "convnets.ipynb").write_text(text)
+    nbgrader("autograde", "convnets", course_root=root, quiet=True)
+    nbgrader("export", f"--to={root / 'grades.csv'}", course_root=root, quiet=True)
+    nbgrader("generate_feedback", "convnets", course_root=root, quiet=True)
+    return root
+
+
+def code_scores(course, student):
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        warnings.simplefilter("ignore")
+        notebook = gradebook.find_submission_notebook("convnets", "convnets", student)
+        return {grade.name: grade.score for grade in notebook.grades if grade.name.startswith("tests-")}
+
+
+def test_reference_full_code_marks_and_blank_zero(course):
+    assert code_scores(course, "reference") == {"tests-sigmoid-graph": 30, "tests-sigmoid-gradient": 30, "tests-bias-folding": 40}
+    assert set(code_scores(course, "blank").values()) == {0}
+
+
+def test_nbgrader_and_grade_command_agree_part_by_part(course, settings):
+    for student in ("reference", "blank", "naive"):
+        report = grade_path(course / "submitted" / student / "convnets" / "convnets.ipynb", settings)
+        assert code_scores(course, student) == {f"tests-{p}": report.part_score(p) for p in PART_NAMES}
+
+
+def test_export_writes_every_student(course):
+    with open(course / "grades.csv") as stream:
+        rows = {row["student_id"]: row for row in csv.DictReader(stream)}
+    assert set(rows) == {"reference", "blank", "naive"}
+    assert float(rows["naive"]["raw_score"]) == 95.0
+
+
+def test_feedback_shows_messages_but_never_hidden_test_source(course):
+    html = (course / "feedback" / "naive" / "convnets" / "convnets.html").read_text()
+    assert "sigmoid-no-overflow" in html and "Smallest failing input" in html
+    assert "run_hidden_suite" not in html and "HIDDEN TESTS" not in html
+
+
+def test_written_answers_wait_for_a_human(course):
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        warnings.simplefilter("ignore")
+        notebook = gradebook.find_submission_notebook("convnets", "convnets", "reference")
+        manual = [g for g in notebook.grades if g.name.startswith("answer-")]
+        assert len(manual) == 2 and all(g.needs_manual_grade for g in manual)
+
+
+def test_hidden_cells_in_a_kernel_score_like_the_sandbox(tmp_path, settings):
+    """The master notebook executed in a real kernel, with one part broken."""
+    notebook = nbformat.read(MASTER_NOTEBOOK, as_version=4)
+    broken = next(c for c in notebook.cells if c.id == "gradient-code")
+    broken.source += "\n\n" + NAIVE_SIGMOID  # redefines sigmoid the naive way
+    shutil.copy(COURSE_ROOT / "solutions" / "convnets" / "graph_figure.py", tmp_path)
+    # allow_errors: part 2's visible self-check fails, as it should, on the naive sigmoid.
+    client = NotebookClient(notebook, timeout=300, allow_errors=True, resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    scores = {}
+    for cell in notebook.cells:
+        if cell.id.startswith("tests-"):
+            assert [o.output_type for o in cell.outputs] == ["stream", "execute_result"], cell.outputs
+            assert cell.outputs[0].name == "stdout"
+            scores[cell.id] = float(cell.outputs[1]["data"]["text/plain"])
+    assert scores == {"tests-sigmoid-graph": 30.0, "tests-sigmoid-gradient": 25.0, "tests-bias-folding": 40.0}

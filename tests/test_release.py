@@ -1,0 +1,88 @@
+"""The committed notebooks are what the tools generate, and the student API is the pinned one."""
+import ast
+
+import nbformat
+import pytest
+
+from autograder.audit.mutants import without_markers
+from autograder.config import COURSE_ROOT, load_settings
+from autograder.nbgrader_bridge.preprocessor import part_of
+from autograder.notebook_source import MASTER_NOTEBOOK, build_master, notebook_text
+from autograder.properties import PART_NAMES, properties_of
+from autograder.release import ROSTER, SAMPLE_CLASS, generate_release, sample_notebook
+
+RELEASE = COURSE_ROOT / "assignment" / "convnets"
+PINNED_API = {
+    "Node", "Negate", "Exp", "AddConstant", "Reciprocal", "Chain", "sigmoid_graph",
+    "sigmoid", "sigmoid_grad", "Sigmoid", "relu", "threshold", "mlp_forward", "fold_biases",
+}
+
+
+@pytest.fixture(scope="module")
+def fresh_release():
+    return generate_release()
+
+
+def test_master_notebook_is_generated_from_its_text_form():
+    assert MASTER_NOTEBOOK.read_text(encoding="utf-8") == notebook_text(build_master())
+
+
+def test_committed_release_is_what_nbgrader_generates(fresh_release):
+    committed = sorted(p.name for p in RELEASE.iterdir())
+    assert committed == sorted(p.name for p in fresh_release.iterdir())
+    for name in committed:
+        assert (RELEASE / name).read_bytes() == (fresh_release / name).read_bytes(), name
+
+
+def test_sample_class_is_up_to_date():
+    assert sorted(p.name for p in SAMPLE_CLASS.iterdir()) == sorted(ROSTER)
+    for student in ROSTER:
+        assert (SAMPLE_CLASS / student / "convnets.ipynb").read_text(encoding="utf-8") == sample_notebook(student, RELEASE)
+
+
+def definitions(notebook):
+    """{name: (signature, docstring)} of every top-level def/class and their methods."""
+    found = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or "BEGIN HIDDEN TESTS" in cell.source:
+            continue
+        for node in ast.parse(without_markers(cell.source)).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                found[node.name] = (ast.dump(node.args) if hasattr(node, "args") else "class", ast.get_docstring(node))
+                for member in getattr(node, "body", []):
+                    if isinstance(member, ast.FunctionDef):
+                        found[f"{node.name}.{member.name}"] = (ast.dump(member.args), ast.get_docstring(member))
+    return found
+
+
+def test_stubs_and_reference_share_names_signatures_and_docstrings():
+    reference = definitions(build_master())
+    stubs = definitions(nbformat.read(RELEASE / "convnets.ipynb", as_version=4))
+    assert reference == stubs
+    assert PINNED_API <= set(reference)
+
+
+def test_every_hidden_test_cell_is_a_locked_part_worth_the_configured_points():
+    settings = load_settings()
+    graded = {}
+    for cell in build_master().cells:
+        nbgrader = cell.metadata["nbgrader"]
+        if nbgrader.get("grade") and cell.cell_type == "code":
+            assert nbgrader["locked"] and not nbgrader["solution"]
+            graded[part_of(cell)] = nbgrader["points"]
+    assert graded == settings.part_points
+    assert set(graded) == set(PART_NAMES)
+    for part in PART_NAMES:
+        assert properties_of(part), part
+
+
+def test_cells_students_do_not_edit_are_locked():
+    for cell in build_master().cells:
+        nbgrader = cell.metadata["nbgrader"]
+        assert nbgrader["locked"] != nbgrader["solution"], cell.id
+
+
+def test_release_has_no_solution_or_hidden_test():
+    text = (RELEASE / "convnets.ipynb").read_text(encoding="utf-8")
+    for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "run_hidden_suite", "Rubric", "return -grad_y / self.x**2"):
+        assert secret not in text

@@ -1,0 +1,59 @@
+"""The wire carries plain data only, and rejects what is malformed."""
+import socket
+import struct
+
+import numpy as np
+import pytest
+
+from autograder.sandbox import wire
+
+
+def roundtrip(value):
+    arrays, handles = [], []
+    data = wire.encode(value, arrays, lambda obj: handles.append(obj) or len(handles))
+    header, received = wire.copy_message({"value": data}, arrays)
+    return wire.decode(header["value"], received, lambda h, name: (h, name))
+
+
+def test_arrays_scalars_tuples_and_lists_survive():
+    value = [np.arange(6, dtype=np.float32).reshape(2, 3), np.float64(2.5), (1, "a", None), 3.0]
+    back = roundtrip(value)
+    assert back[0].dtype == np.float32 and np.array_equal(back[0], value[0])
+    assert type(back[1]) is np.float64 and back[1] == 2.5
+    assert back[2] == (1, "a", None) and back[3] == 3.0
+
+
+def test_objects_object_arrays_and_array_subclasses_stay_behind_handles():
+    class Thing:
+        pass
+
+    value = [Thing(), np.array([{}], dtype=object), np.arange(3.0).view(np.matrix)]
+    assert roundtrip(value) == [(1, "Thing"), (2, "ndarray"), (3, "matrix")]
+
+
+def test_a_value_without_a_handle_cannot_be_sent():
+    with pytest.raises(TypeError):
+        wire.encode(object(), [], lambda obj: None)
+
+
+def test_a_pickled_array_part_is_refused():
+    buffer = __import__("io").BytesIO()
+    np.save(buffer, np.array([object()], dtype=object), allow_pickle=True)
+    parts = [b'{"value": {"$array": 0}}', buffer.getvalue()]
+    ours, theirs = socket.socketpair()
+    frame = struct.pack("<I", 2) + b"".join(struct.pack("<Q", len(p)) + p for p in parts)
+    theirs.sendall(frame)
+    with pytest.raises(wire.WireError):
+        wire.recv_message(ours)
+
+
+def test_oversized_and_truncated_frames_are_errors():
+    ours, theirs = socket.socketpair()
+    theirs.sendall(struct.pack("<I", 1) + struct.pack("<Q", wire.MAX_PART_BYTES + 1))
+    with pytest.raises(wire.WireError):
+        wire.recv_message(ours)
+    ours, theirs = socket.socketpair()
+    theirs.sendall(struct.pack("<I", 1) + struct.pack("<Q", 10) + b"abc")
+    theirs.close()
+    with pytest.raises(EOFError):
+        wire.recv_message(ours)
