@@ -1,7 +1,6 @@
 """python -m autograder: grade a submission, audit the suites, make the release, run the
 demo, or run nbgrader with the course's configuration."""
 import argparse
-import sys
 
 from .config import load_settings
 
@@ -67,6 +66,3 @@ def run_nbgrader(args):
 
 
 COMMANDS = {"grade": run_grade, "audit": run_audit, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}
-
-if __name__ == "__main__":
-    sys.exit(main())

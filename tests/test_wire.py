@@ -1,4 +1,5 @@
 """The wire carries plain data only, and rejects what is malformed."""
+import io
 import socket
 import struct
 
@@ -37,7 +38,7 @@ def test_a_value_without_a_handle_cannot_be_sent():
 
 
 def test_a_pickled_array_part_is_refused():
-    buffer = __import__("io").BytesIO()
+    buffer = io.BytesIO()
     np.save(buffer, np.array([object()], dtype=object), allow_pickle=True)
     parts = [b'{"value": {"$array": 0}}', buffer.getvalue()]
     ours, theirs = socket.socketpair()
