@@ -3,13 +3,11 @@ course under demo_output/, plus `grade` on each submission; prints where each sc
 from so the two paths can be compared."""
 import shutil
 import time
-import warnings
-
-from nbgrader.api import Gradebook
 
 from .config import COURSE_ROOT
 from .grader import grade_path
 from .nbgrader_bridge.command import nbgrader
+from .nbgrader_bridge.course import new_course, open_gradebook
 from .reports.gradescope import write_results
 from .reports.table import score_table
 
@@ -24,11 +22,10 @@ def run_demo(settings, sample_class=COURSE_ROOT / "sample_class", output=OUTPUT)
     course = output / "course"
     shutil.rmtree(output, ignore_errors=True)
     course.mkdir(parents=True)
-    shutil.copytree(COURSE_ROOT / "solutions", course / "solutions")
     students = sorted(p.name for p in sample_class.iterdir() if (p / "convnets.ipynb").is_file())
 
     step("nbgrader generate_assignment convnets (the release students get)")
-    nbgrader("generate_assignment", "convnets", course_root=course, quiet=True)
+    new_course(course)
     for student in students:
         target = course / "submitted" / student / "convnets"
         target.mkdir(parents=True)
@@ -46,8 +43,7 @@ def run_demo(settings, sample_class=COURSE_ROOT / "sample_class", output=OUTPUT)
         write_results(report, output / "results" / f"{student}.json")
         rows.append((student, report))
 
-    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        warnings.simplefilter("ignore")  # SQLAlchemy's warnings about nbgrader's own queries
+    with open_gradebook(course) as gradebook:
         nbgrader_scores = {s: gradebook.find_submission("convnets", s).code_score for s in students}
     print()
     print(score_table(rows))

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from .properties import PART_NAMES, properties_of
-from .properties.runner import Verdict, run_property
+from .properties.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission
 from .sandbox.remote import WorkerLost
 from .submission import UnreadableSubmission, read_cells
@@ -82,10 +82,9 @@ def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES):
             continue
         missing = [name for name in prop.uses if name not in loaded.defined]
         if missing:
-            verdict = Verdict(False, f"{prop.name}: {prop.summary}\nFAILED: not defined in your submission: "
-                                     + ", ".join(missing))
+            verdict = failed(prop, "not defined in your submission: " + ", ".join(missing))
         elif deadline is not None and time.monotonic() > deadline:
-            verdict = Verdict(False, f"{prop.name}: {prop.summary}\nFAILED: not run, the submission's time ran out")
+            verdict = failed(prop, "not run, the submission's time ran out")
         else:
             verdict = run_property(prop, student, settings.course_secret, settings.max_examples)
         tests.append(TestResult(prop.part, prop.name, points if verdict.passed else 0.0, points, verdict.message))
@@ -94,6 +93,5 @@ def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES):
 
 def zero_report(settings, reason):
     """Every property at 0, with the reason as the report's note."""
-    tests = [TestResult(p.part, p.name, 0.0, points, f"{p.name}: {p.summary}\nFAILED: {reason}")
-             for p, points in property_points(settings)]
+    tests = [TestResult(p.part, p.name, 0.0, points, failed(p, reason).message) for p, points in property_points(settings)]
     return GradeReport(tests, [reason])

@@ -7,7 +7,7 @@ from pathlib import Path
 from .audit.catalogue import CATALOGUE
 from .audit.mutants import notebook_json, solved_notebook
 from .config import COURSE_ROOT
-from .nbgrader_bridge.command import nbgrader
+from .nbgrader_bridge.course import new_course
 from .notebook_source import write_master
 
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
@@ -23,13 +23,9 @@ ROSTER = {
 }
 
 
-def generate_release(course_root=COURSE_ROOT):
-    """nbgrader generate_assignment into a scratch course; returns the release folder.
-    A scratch gradebook keeps the course's own gradebook.db out of it."""
-    scratch = Path(tempfile.mkdtemp(prefix="convnets-release-"))
-    shutil.copytree(course_root / "solutions", scratch / "solutions")
-    nbgrader("generate_assignment", "convnets", "--force", course_root=scratch, quiet=True)
-    return scratch / "assignment" / "convnets"
+def generate_release():
+    """nbgrader generate_assignment in a scratch course; returns the release folder."""
+    return new_course(Path(tempfile.mkdtemp(prefix="convnets-release-"))) / "assignment" / "convnets"
 
 
 def sample_notebook(student, released):

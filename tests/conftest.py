@@ -2,7 +2,7 @@
 import pytest
 
 from autograder.audit.mutants import notebook_json, solved_module, solved_notebook
-from autograder.config import COURSE_ROOT, load_settings
+from autograder.config import load_settings
 
 
 

@@ -2,17 +2,16 @@
 and the hidden test cells run in a real kernel give the same scores."""
 import csv
 import shutil
-import warnings
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from nbgrader.api import Gradebook
 
 from autograder.audit.mutants import notebook_json, solved_notebook
 from autograder.config import COURSE_ROOT
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.command import nbgrader
+from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.notebook_source import MASTER_NOTEBOOK
 from autograder.properties import PART_NAMES
 
@@ -22,9 +21,7 @@ NAIVE_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A scratch course: released, three submissions autograded, grades exported, feedback made."""
-    root = tmp_path_factory.mktemp("course")
-    shutil.copytree(COURSE_ROOT / "solutions", root / "solutions")
-    nbgrader("generate_assignment", "convnets", course_root=root, quiet=True)
+    root = new_course(tmp_path_factory.mktemp("course"))
     released = root / "assignment" / "convnets" / "convnets.ipynb"
     submissions = {
         "reference": notebook_json(solved_notebook("", released)),
@@ -42,8 +39,7 @@ def course(tmp_path_factory):
 
 
 def code_scores(course, student):
-    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        warnings.simplefilter("ignore")
+    with open_gradebook(course) as gradebook:
         notebook = gradebook.find_submission_notebook("convnets", "convnets", student)
         return {grade.name: grade.score for grade in notebook.grades if grade.name.startswith("tests-")}
 
@@ -73,8 +69,7 @@ def test_feedback_shows_messages_but_never_hidden_test_source(course):
 
 
 def test_written_answers_wait_for_a_human(course):
-    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        warnings.simplefilter("ignore")
+    with open_gradebook(course) as gradebook:
         notebook = gradebook.find_submission_notebook("convnets", "convnets", "reference")
         manual = [g for g in notebook.grades if g.name.startswith("answer-")]
         assert len(manual) == 2 and all(g.needs_manual_grade for g in manual)

@@ -49,6 +49,13 @@ def expect_unchanged(before, after, *, what):
         raise AssertionError(f"{what} was modified in place; work on a copy instead")
 
 
+def expect_object(value, *, class_name=None, what):
+    """`value` must be a student object (kept in the worker), of `class_name` if given."""
+    if not isinstance(value, RemoteObject) or class_name not in (None, value.class_name):
+        kind = f"a {class_name}" if class_name else "a node object"
+        raise AssertionError(f"{what} should give {kind}, but it gave {value!r}")
+
+
 def expect_list(value, *, length, what):
     if type(value) is not list:
         raise AssertionError(f"{what} should be a list, but it is {_describe(value)}")

@@ -13,6 +13,15 @@ class Verdict:
     message: str
 
 
+def passed(prop):
+    return Verdict(True, f"{prop.name}: {prop.summary}\npassed")
+
+
+def failed(prop, reason):
+    """The property's name and summary, then why it failed."""
+    return Verdict(False, f"{prop.name}: {prop.summary}\nFAILED: {reason}")
+
+
 def property_seed(secret, prop):
     """The same secret and property give the same examples on every run and machine."""
     digest = hashlib.sha256(f"{secret}/{prop.part}/{prop.name}".encode()).digest()
@@ -42,15 +51,10 @@ def run_property(prop, student, secret, max_examples):
     try:
         runnable()
     except WorkerLost as lost:
-        return Verdict(False, f"{prop.name}: {prop.summary}\nFAILED: your code stopped the grader's worker: {lost}")
+        return failed(prop, f"your code stopped the grader's worker: {lost}")
     except Exception as failure:
-        return Verdict(False, failure_message(prop, failure))
+        notes = [n.replace("Failing test case:", "Smallest failing input:", 1) for n in getattr(failure, "__notes__", [])]
+        return failed(prop, "\n".join([str(failure), *notes]))
     finally:
         student.forget()
-    return Verdict(True, f"{prop.name}: {prop.summary}\npassed")
-
-
-def failure_message(prop, failure):
-    notes = [n.replace("Failing test case:", "Smallest failing input:", 1) for n in getattr(failure, "__notes__", [])]
-    lines = [f"{prop.name}: {prop.summary}", f"FAILED: {failure}"] + notes
-    return "\n".join(lines)
+    return passed(prop)

@@ -4,9 +4,8 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from . import graded_property, oracles
-from .checks import expect_array, expect_close
+from .checks import expect_array, expect_close, expect_object
 from .strategies import NODE_SPECS, array_and_gradient, floats_between, magnitudes_between
-from ..sandbox.remote import RemoteObject
 
 PART = "sigmoid-graph"
 # One node is one floating-point operation: numpy's -x, x + c and 1/x are correctly
@@ -20,8 +19,7 @@ SUBNORMAL_ATOL = 1e-300
 
 def make_node(student, class_name, *args):
     node = student.call(class_name, *args).value
-    if not isinstance(node, RemoteObject):
-        raise AssertionError(f"{class_name}(...) should create a node object, but it gave {node!r}")
+    expect_object(node, what=f"{class_name}(...)")
     return node
 
 
@@ -82,8 +80,7 @@ def chain(student, specs, data):
     assume(np.isfinite(sizes).all() and sizes[1:].min() >= 1e-2 and sizes.max() <= 1e6)
     nodes = [make_node(student, name, *([] if c is None else [c])) for name, c in specs]
     chained = student.call("Chain", nodes).value
-    if not isinstance(chained, RemoteObject):
-        raise AssertionError(f"Chain(nodes) should create a node object, but it gave {chained!r}")
+    expect_object(chained, what="Chain(nodes)")
     chained.call("forward", x + 0.5)
     y = chained.call("forward", x).value
     expect_array(y, shape=x.shape, dtype=np.float64, what="Chain(nodes).forward(x)")
@@ -99,8 +96,7 @@ def sigmoid_graph(student, data):
     x, grad = data
     expected_y, expected_grad = oracles.sigmoid(x), grad * oracles.sigmoid_derivative(x)
     graph = student.call("sigmoid_graph").value
-    if not isinstance(graph, RemoteObject) or graph.class_name != "Chain":
-        raise AssertionError(f"sigmoid_graph() should return a Chain, but it gave {graph!r}")
+    expect_object(graph, class_name="Chain", what="sigmoid_graph()")
     graph.call("forward", -x)
     y = graph.call("forward", x).value
     expect_array(y, shape=x.shape, dtype=np.float64, what="sigmoid_graph().forward(x)")

@@ -84,7 +84,7 @@ class SandboxedSubmission(Submission):
         theirs.close()
         self.sock = ours
         reply, _ = self._send({"op": "load", "cells": self.cells}, [], self.load_timeout)
-        return LoadResult(reply["cell_errors"], frozenset(reply["defined"]))
+        return LoadResult.from_reply(reply)
 
     def _send(self, header, arrays, timeout):
         self.sock.settimeout(timeout)

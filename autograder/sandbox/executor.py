@@ -15,7 +15,6 @@ import contextlib
 import io
 import linecache
 import math
-import sys
 import traceback
 import warnings
 

@@ -40,6 +40,10 @@ class LoadResult:
     cell_errors: list
     defined: frozenset
 
+    @classmethod
+    def from_reply(cls, reply):
+        return cls(reply["cell_errors"], frozenset(reply["defined"]))
+
 
 class RemoteObject:
     """A student object that stays on the other side; its methods are called by name."""
@@ -60,7 +64,7 @@ class Submission:
     def load(self, cells):
         """Run the submission's code cells; returns a LoadResult."""
         reply, _ = self._exchange({"op": "load", "cells": cells}, [])
-        return LoadResult(reply["cell_errors"], frozenset(reply["defined"]))
+        return LoadResult.from_reply(reply)
 
     def call(self, name, *args, **options):
         """Call the submission's top-level `name` with `args`; returns a CallResult.

@@ -1,0 +1,27 @@
+"""Scratch nbgrader courses: the course's solutions released into a folder of their own,
+and their gradebook read without nbgrader's own library warnings."""
+import contextlib
+import shutil
+import warnings
+
+from nbgrader.api import Gradebook
+
+from ..config import COURSE_ROOT
+from .command import nbgrader
+
+
+def new_course(root):
+    """Copy solutions/ into `root` and release it there (assignment/convnets/); returns root.
+    A scratch course keeps the project's own gradebook.db out of it."""
+    shutil.copytree(COURSE_ROOT / "solutions", root / "solutions")
+    nbgrader("generate_assignment", "convnets", course_root=root, quiet=True)
+    return root
+
+
+@contextlib.contextmanager
+def open_gradebook(root):
+    """The course's gradebook; SQLAlchemy's warnings about nbgrader's queries are silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+            yield gradebook
