@@ -1,5 +1,5 @@
-"""python -m autograder: grade a submission, audit the suites, make the release, run the
-demo, or run nbgrader with the course's configuration."""
+"""python -m autograder: grade a submission, audit the suites, check the sandbox, make the
+release, run the demo, or run nbgrader with the course's configuration."""
 import argparse
 
 from .config import load_settings
@@ -16,6 +16,7 @@ def main(argv=None):
     audit = commands.add_parser("audit", help="grade the mistake catalogue and print the kill rate")
     audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
 
+    commands.add_parser("doctor", help="show which sandbox protections are active here, checked in a live worker")
     commands.add_parser("release", help="regenerate the master notebook, assignment/ and sample_class/")
     commands.add_parser("demo", help="grade the sample class both ways and print the scores")
     passthrough = commands.add_parser("nbgrader", help="run nbgrader with course_config.py, e.g. nbgrader autograde convnets")
@@ -45,6 +46,12 @@ def run_audit(args):
     return 0 if all(row.ok for row in rows) else 1
 
 
+def run_doctor(args):
+    from .doctor import run_doctor
+
+    return run_doctor(load_settings())
+
+
 def run_release(args):
     from .release import make_release
 
@@ -65,4 +72,4 @@ def run_nbgrader(args):
     return nbgrader(*args.arguments, check=False).returncode
 
 
-COMMANDS = {"grade": run_grade, "audit": run_audit, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}
+COMMANDS = {"grade": run_grade, "audit": run_audit, "doctor": run_doctor, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}

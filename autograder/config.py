@@ -14,6 +14,7 @@ class GradingSettings:
     load_timeout: float
     call_timeout: float
     submission_timeout: float
+    worker_memory_mb: int
 
 
 def load_settings(path=COURSE_ROOT / "course_config.py"):
@@ -28,4 +29,5 @@ def load_settings(path=COURSE_ROOT / "course_config.py"):
         load_timeout=float(module.LOAD_TIMEOUT_SECONDS),
         call_timeout=float(module.CALL_TIMEOUT_SECONDS),
         submission_timeout=float(module.SUBMISSION_TIMEOUT_SECONDS),
+        worker_memory_mb=int(module.WORKER_MEMORY_MB),
     )

@@ -5,11 +5,13 @@ student's code runs in a sandboxed worker (sandbox/client.py) and only plain dat
 comes back.
 """
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from .properties import PART_NAMES, properties_of
 from .properties.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission
+from .sandbox.confinement import protections
 from .sandbox.remote import WorkerLost
 from .submission import UnreadableSubmission, read_cells
 
@@ -28,6 +30,7 @@ class GradeReport:
     tests: list
     notes: list = field(default_factory=list)
     seconds: float = 0.0
+    protections: list = field(default_factory=list)
 
     @property
     def score(self):
@@ -52,25 +55,36 @@ def property_points(settings):
 
 
 def grade_path(path, settings):
-    """Grade a .ipynb or .py submission in a sandboxed worker; never raises for bad input."""
+    """Grade a .ipynb or .py submission in a sandboxed worker; never raises for bad input.
+
+    The worker sees neither the submission's folder nor the one above it (the class)."""
     try:
         cells = read_cells(path)
     except UnreadableSubmission as problem:
         return zero_report(settings, f"Your submission could not be read: {problem}")
-    return grade_cells(cells, settings)
+    folder = Path(path).resolve().parent
+    return grade_cells(cells, settings, hidden=[folder, folder.parent])
 
 
-def grade_cells(cells, settings):
-    """Grade code cells ([{"label", "source"}]) in a fresh sandboxed worker."""
+def grade_cells(cells, settings, hidden=()):
+    """Grade code cells ([{"label", "source"}]) in a fresh sandboxed worker that cannot
+    see the folders `hidden` (nor the course, see sandbox/confinement.py)."""
     started = time.monotonic()
-    with SandboxedSubmission(settings.call_timeout, settings.load_timeout) as student:
+    with SandboxedSubmission(settings, hidden) as student:
         try:
             loaded = student.load(cells)
         except WorkerLost as lost:
-            return zero_report(settings, f"Your code could not be run: {lost}")
-        report = grade_loaded(student, loaded, settings, deadline=started + settings.submission_timeout)
+            report = zero_report(settings, f"Your code could not be run: {lost}")
+        else:
+            report = grade_loaded(student, loaded, settings, deadline=started + settings.submission_timeout)
     report.seconds = round(time.monotonic() - started, 3)
+    report.protections = active_protections(settings)
     return report
+
+
+def active_protections(settings):
+    """The names of the sandbox's protections in force on this machine."""
+    return [p.name for p in protections(settings.worker_memory_mb, settings.submission_timeout) if p.active]
 
 
 def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES):

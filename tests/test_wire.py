@@ -48,13 +48,44 @@ def test_a_pickled_array_part_is_refused():
         wire.recv_message(ours)
 
 
-def test_oversized_and_truncated_frames_are_errors():
+def frame(*parts):
+    return struct.pack("<I", len(parts)) + b"".join(struct.pack("<Q", len(p)) + p for p in parts)
+
+
+def received(data):
     ours, theirs = socket.socketpair()
-    theirs.sendall(struct.pack("<I", 1) + struct.pack("<Q", wire.MAX_PART_BYTES + 1))
-    with pytest.raises(wire.WireError):
-        wire.recv_message(ours)
+    theirs.sendall(data)
+    return wire.recv_message(ours)
+
+
+def test_oversized_and_truncated_frames_are_errors():
+    with pytest.raises(wire.WireError):  # one part over the message limit
+        received(struct.pack("<I", 1) + struct.pack("<Q", wire.MAX_MESSAGE_BYTES + 1))
+    with pytest.raises(wire.WireError):  # small parts adding up to more than the limit
+        received(struct.pack("<I", 3) + struct.pack("<Q", 2) + b"{}" + struct.pack("<Q", wire.MAX_MESSAGE_BYTES))
     ours, theirs = socket.socketpair()
     theirs.sendall(struct.pack("<I", 1) + struct.pack("<Q", 10) + b"abc")
     theirs.close()
     with pytest.raises(EOFError):
         wire.recv_message(ours)
+
+
+@pytest.mark.parametrize("header", [b"[1, 2]", b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe", b'"text"'])
+def test_a_header_that_is_not_a_json_object_is_refused(header):
+    with pytest.raises(wire.WireError):
+        received(frame(header))
+
+
+@pytest.mark.parametrize("value", [{"$array": 5}, {"$array": "0"}, {"$scalar": -1}, {"$handle": "x"}, {"$what": 1},
+                                   [[[[[[{"$tuple": 3}]]]]]]])
+def test_tagged_values_that_encode_never_makes_are_refused(value):
+    with pytest.raises(wire.WireError):
+        wire.decode(value, [np.zeros(1)], lambda handle, name: (handle, name))
+
+
+def test_values_nested_too_deeply_are_refused():
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(wire.WireError):
+        wire.decode(deep, [], lambda handle, name: None)

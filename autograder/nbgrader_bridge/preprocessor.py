@@ -27,7 +27,8 @@ def part_of(cell):
 
 class SandboxedGrading(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
-        report = grade_cells(notebook_cells(nb), load_settings())
+        course_root = self.config.CourseDirectory.get("root")  # hidden from the worker
+        report = grade_cells(notebook_cells(nb), load_settings(), hidden=[course_root] if course_root else [])
         preamble = "".join(f"Note: {note}\n" for note in report.notes)
         for cell in nb.cells:
             part = part_of(cell)

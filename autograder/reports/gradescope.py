@@ -10,6 +10,7 @@ def gradescope_results(report):
         "score": report.score,
         "execution_time": report.seconds,
         "output": "\n".join(report.notes) if report.notes else "All parts were graded.",
+        "extra_data": {"sandbox_protections": report.protections},
         "tests": [
             {
                 "name": f"{test.part}: {test.name}",

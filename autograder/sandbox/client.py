@@ -1,22 +1,23 @@
 """The grader's end of a sandboxed worker: start it, talk to it, time it out, restart it.
 
-Student code only ever runs in the worker process. If a call outlives its time limit
-the worker is killed (SIGKILL) and `WorkerLost` is raised; so it is when the worker
-dies. The next request starts a fresh worker and runs the submission's cells again, so
+Student code only ever runs in the worker process, confined as confinement.py plans. If
+a call outlives its time limit (or the submission its own) the worker is killed
+(SIGKILL) and `WorkerLost` is raised; so it is when the worker dies or answers out of
+turn. The next request starts a fresh worker and runs the submission's cells again, so
 one crash costs the property that caused it, not the rest of the submission.
 """
+import json
 import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
-from pathlib import Path
+import time
 
 from . import wire
+from .confinement import PACKAGE_ROOT, Confinement
 from .remote import LoadResult, Submission, WorkerLost
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); "
     "from autograder.sandbox.worker import main; main(sys.argv)"
@@ -25,13 +26,18 @@ PASSED_ENVIRONMENT = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 class SandboxedSubmission(Submission):
-    """A submission running in a worker process; use as a context manager."""
+    """A submission running in a confined worker process; use as a context manager.
 
-    def __init__(self, call_timeout, load_timeout):
+    limits: the course's GradingSettings (its timeouts and worker memory); hidden: more
+    folders the worker must not see (e.g. the nbgrader course the submission came from).
+    """
+
+    def __init__(self, limits, hidden=()):
         self.cells = []
-        self.call_timeout, self.load_timeout = call_timeout, load_timeout
-        self.process = self.sock = None
-        self.restarts = 0
+        self.limits, self.hidden = limits, tuple(hidden)
+        self.deadline = time.monotonic() + limits.submission_timeout
+        self.process = self.sock = self.confinement = None
+        self.restarts = self.sent = 0
 
     def __enter__(self):
         return self
@@ -57,47 +63,67 @@ class SandboxedSubmission(Submission):
         if self.sock is not None:
             self.sock.close()
         if self.process is not None:
-            if self.process.poll() is None:
-                self.process.kill()
-            self.process.wait()
+            try:  # a worker between requests leaves as soon as the grader hangs up
+                self.process.wait(timeout=0.5 if self.sock is not None else 0)
+            except subprocess.TimeoutExpired:
+                pass
+            self.confinement.kill(self.process)
+            self.confinement.release()
             self.stderr.close()
-            self.workdir.cleanup()
-        self.process = self.sock = None
+        self.process = self.sock = self.confinement = None
 
     def _exchange(self, header, arrays):
         if self.process is None:
             self.restarts += 1
             self._start()
-        return self._send(header, arrays, self.call_timeout)
+        return self._send(header, arrays, self.limits.call_timeout)
 
     def _start(self):
-        self.workdir = tempfile.TemporaryDirectory(prefix="convnets-worker-")
+        self.confinement = Confinement(self.limits.worker_memory_mb, self.limits.submission_timeout, self.hidden)
         self.stderr = tempfile.TemporaryFile()
         ours, theirs = socket.socketpair()
         environment = {k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ}
-        environment.update(HOME=self.workdir.name, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        environment.update(HOME=self.confinement.workdir, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        plan = json.dumps(self.confinement.plan)
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOTSTRAP, str(PACKAGE_ROOT), str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], cwd=self.workdir.name, env=environment,
+            self.confinement.command(["-I", "-c", BOOTSTRAP, str(PACKAGE_ROOT), str(theirs.fileno()), plan]),
+            pass_fds=[theirs.fileno()], cwd="/", env=environment, start_new_session=True,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr,
         )
         theirs.close()
         self.sock = ours
-        reply, _ = self._send({"op": "load", "cells": self.cells}, [], self.load_timeout)
-        return LoadResult.from_reply(reply)
+        reply, _ = self._send({"op": "load", "cells": self.cells}, [], self.limits.load_timeout)
+        try:
+            return LoadResult.from_reply(reply)
+        except wire.WireError as error:
+            raise self._malformed(str(error)) from None
 
     def _send(self, header, arrays, timeout):
-        self.sock.settimeout(timeout)
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise self._lost(f"the submission's time ran out ({self.limits.submission_timeout:g} s in all)")
+        self.sock.settimeout(min(timeout, left))
+        self.sent += 1
         try:
-            wire.send_message(self.sock, header, arrays)
-            return wire.recv_message(self.sock)
+            wire.send_message(self.sock, {**header, "id": self.sent}, arrays)
+            reply, reply_arrays = wire.recv_message(self.sock)
+            if reply.get("id") != self.sent:  # e.g. student code wrote to the socket itself
+                raise wire.WireError("a reply out of turn")
+            return reply, reply_arrays
         except socket.timeout:
-            self.close()
-            raise WorkerLost(f"timed out after {timeout:g} s") from None
+            raise self._lost(f"timed out after {min(timeout, left):g} s") from None
         except (EOFError, OSError, wire.WireError) as error:
-            reason = self._death_reason(error)
-            self.close()
-            raise WorkerLost(reason) from None
+            raise self._lost(self._death_reason(error)) from None
+
+    def _malformed(self, reason):
+        return self._lost(reason)
+
+    def _lost(self, reason):
+        """Kill a worker that failed mid-request (no goodbye: it may be hung)."""
+        self.sock.close()
+        self.sock = None
+        self.close()
+        return WorkerLost(reason)
 
     def _death_reason(self, error):
         try:

@@ -13,8 +13,8 @@ class StudentError(Exception):
     """The student's code raised; carries the error's type, message and trimmed traceback."""
 
     def __init__(self, record):
-        self.record = record
-        super().__init__(f"{record['type']}: {record['message']}")
+        self.record = _error_record(record)
+        super().__init__(f"{self.record['type']}: {self.record['message']}")
 
     def __str__(self):
         text = f"your code raised {self.record['type']}: {self.record['message']}"
@@ -42,7 +42,12 @@ class LoadResult:
 
     @classmethod
     def from_reply(cls, reply):
-        return cls(reply["cell_errors"], frozenset(reply["defined"]))
+        """Raises WireError if the reply is not what a worker sends."""
+        try:
+            errors = [{"label": str(e["label"])[:100], "error": _error_record(e["error"])} for e in reply["cell_errors"]]
+            return cls(errors, frozenset(str(name) for name in reply["defined"]))
+        except (LookupError, TypeError) as error:
+            raise wire.WireError(f"malformed load reply ({type(error).__name__})") from None
 
 
 class RemoteObject:
@@ -86,18 +91,36 @@ class Submission:
             "report_args": report_args, "count_exp": count_exp,
         }
         reply, reply_arrays = self._exchange(header, arrays)
-        if not reply.get("ok"):
+        try:
+            return self._call_result(reply, reply_arrays, report_args)
+        except (LookupError, TypeError, wire.WireError) as error:
+            raise self._malformed(f"the worker sent a malformed reply ({type(error).__name__})") from None
+
+    def _call_result(self, reply, reply_arrays, report_args):
+        if reply["ok"] is not True:
             raise StudentError(reply["error"])
         make = lambda handle, class_name: RemoteObject(self, handle, class_name)  # noqa: E731
+        exp_calls = reply.get("exp_calls")
         return CallResult(
             value=wire.decode(reply["value"], reply_arrays, make),
-            warnings=[str(w) for w in reply.get("warnings", [])],
+            warnings=[str(w)[:500] for w in reply["warnings"]],
             args_after=wire.decode(reply["args_after"], reply_arrays, make) if report_args else None,
-            exp_calls=reply.get("exp_calls"),
+            exp_calls=exp_calls if type(exp_calls) is int else None,
         )
+
+    def _malformed(self, reason):
+        """What to raise for a reply no honest worker sends; subclasses also end the worker."""
+        return WorkerLost(reason)
 
     def _exchange(self, header, arrays):
         raise NotImplementedError
+
+
+def _error_record(record):
+    """A worker's error record as plain strings of bounded length; TypeError if not one."""
+    if type(record) is not dict:
+        raise TypeError("an error record must be a dict")
+    return {key: str(record.get(key, ""))[:limit] for key, limit in (("type", 100), ("message", 2000), ("traceback", 4000))}
 
 
 def _handle_of(obj):

@@ -20,7 +20,7 @@ import struct
 
 import numpy as np
 
-MAX_PART_BYTES = 256 * 1024 * 1024
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # all parts together
 MAX_PARTS = 10_000
 
 _COUNT = struct.Struct("<I")
@@ -45,11 +45,12 @@ def recv_message(sock):
     (count,) = _COUNT.unpack(_recv_exactly(sock, _COUNT.size))
     if not 1 <= count <= MAX_PARTS:
         raise WireError(f"bad part count {count}")
-    parts = []
+    parts, room = [], MAX_MESSAGE_BYTES
     for _ in range(count):
         (length,) = _LENGTH.unpack(_recv_exactly(sock, _LENGTH.size))
-        if length > MAX_PART_BYTES:
-            raise WireError(f"part of {length} bytes is over the limit")
+        if length > room:
+            raise WireError(f"message over the {MAX_MESSAGE_BYTES >> 20} MiB limit")
+        room -= length
         parts.append(_recv_exactly(sock, length))
     return _parse(parts)
 
@@ -63,8 +64,10 @@ def _parse(parts):
     try:
         header = json.loads(parts[0])
         arrays = [np.load(io.BytesIO(p), allow_pickle=False) for p in parts[1:]]
-    except ValueError as error:
-        raise WireError(f"undecodable message: {error}") from error
+    except (ValueError, RecursionError, EOFError, OSError) as error:  # what json and np.load raise for junk
+        raise WireError(f"undecodable message: {type(error).__name__}") from None
+    if type(header) is not dict:
+        raise WireError("a message header must be a JSON object")
     return header, arrays
 
 
@@ -92,27 +95,41 @@ def encode(value, arrays, keep_object):
 
 
 def decode(data, arrays, make_handle):
-    """Inverse of `encode`; `make_handle(id, class_name)` builds the local stand-in."""
+    """Inverse of `encode`; `make_handle(id, class_name)` builds the local stand-in.
+    Raises WireError for anything `encode` would not have produced."""
+    try:
+        return _decode(data, arrays, make_handle)
+    except RecursionError:
+        raise WireError("value nested too deeply") from None
+
+
+def _decode(data, arrays, make_handle):
     if isinstance(data, list):
-        return [decode(v, arrays, make_handle) for v in data]
+        return [_decode(v, arrays, make_handle) for v in data]
     if not isinstance(data, dict):
         return data
     try:
         return _decode_tagged(data, arrays, make_handle)
     except (IndexError, KeyError, TypeError) as error:
-        raise WireError(f"bad tagged value {data!r:.80}") from error
+        raise WireError(f"bad tagged value ({type(error).__name__})") from None
 
 
 def _decode_tagged(data, arrays, make_handle):
     if "$array" in data:
-        return arrays[data["$array"]]
+        return arrays[_index(data["$array"], arrays)]
     if "$scalar" in data:
-        return arrays[data["$scalar"]][()]
+        return arrays[_index(data["$scalar"], arrays)][()]
     if "$tuple" in data:
-        return tuple(decode(v, arrays, make_handle) for v in data["$tuple"])
-    if "$handle" in data:
-        return make_handle(data["$handle"], str(data.get("class", "?")))
+        return tuple(_decode(v, arrays, make_handle) for v in data["$tuple"])
+    if "$handle" in data and type(data["$handle"]) is int:
+        return make_handle(data["$handle"], str(data.get("class", "?"))[:100])
     raise WireError(f"unknown tagged value {sorted(data)}")
+
+
+def _index(i, arrays):
+    if type(i) is not int or not 0 <= i < len(arrays):
+        raise WireError(f"no array part {i!r:.20}")
+    return i
 
 
 def _npy_bytes(array):
