@@ -1,0 +1,299 @@
+"""The red team: every hostile submission in attacks.py, graded through both real entry
+points, `python -m autograder grade` and `nbgrader autograde`.
+
+For each attack: the attacked part scores 0 and the others keep full marks, the report
+is complete, the grader finishes within the submission's time limit and says why a
+worker died, and an honest submission graded right after it gets full marks. After all
+of them: no process, file change or connection is left behind.
+
+Submissions are graded two at a time (the machine's two cores), each lane in order.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.audit.mutants import notebook_json, solved_notebook
+from autograder.config import COURSE_ROOT
+from autograder.grader import property_points
+from autograder.nbgrader_bridge.command import nbgrader
+from autograder.nbgrader_bridge.course import new_course, open_gradebook
+from autograder.properties import PART_NAMES
+from autograder.sandbox.confinement import SCRATCH_CANDIDATES, SLOT_DIRECTORY, WORKER_SLOTS, WORKER_UID_BASE
+
+from .attacks import ATTACKS, HONEST
+
+LANES = 2
+ALL_PROTECTIONS = {"separate process", "time limits", "resource limits", "no privilege escalation",
+                   "unprivileged user", "no network", "private process tree", "hidden course files"}
+
+
+@dataclass
+class Graded:
+    part_scores: dict
+    seconds: float
+    feedback: str
+    report: dict = None
+    honest_after: dict = None
+
+
+def student_id(attack):
+    return "".join(c if c.isalnum() else "-" for c in attack.name.lower())
+
+
+def hostile_notebook(attack, port, marker, released=None):
+    notebook = solved_notebook(released=released) if released else solved_notebook()
+    code = attack.code.replace("{port}", str(port)).replace("{marker}", str(marker))
+    notebook.cells.append(nbformat.v4.new_code_cell(code))
+    tamper_with(notebook, attack.tamper)
+    return notebook_json(notebook)
+
+
+def honest_notebook(released=None):
+    notebook = solved_notebook(released=released) if released else solved_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell(HONEST))
+    return notebook_json(notebook)
+
+
+def tamper_with(notebook, how):
+    """A student's edits to nbgrader's own cells: the hidden test cell rewritten to print
+    full marks with its points raised, or a new 'test' cell claiming 1000 points."""
+    full_marks = nbformat.v4.new_output("execute_result", data={"text/plain": "1000.0"}, execution_count=1)
+    if how == "rewrite test cell":
+        for cell in notebook.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "tests-bias-folding":
+                cell.source = "1000.0"
+                cell.metadata.nbgrader["points"] = 1000
+                cell.outputs = [full_marks]
+    elif how == "add grade cell":
+        extra = nbformat.v4.new_code_cell("1000.0", outputs=[full_marks])
+        extra.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 1000,
+                                      "grade_id": "tests-extra", "schema_version": 3, "task": False}
+        notebook.cells.append(extra)
+
+
+def in_lanes(work, items):
+    """Run work(item) for each item, LANES at a time, each lane in order; results by item name."""
+    lanes = [items[i::LANES] for i in range(LANES)]
+    with ThreadPoolExecutor(LANES) as pool:
+        done = pool.map(lambda lane: [(item, work(item)) for item in lane], lanes)
+    return {item.name: result for lane in done for item, result in lane}
+
+
+def grade_command(path, output):
+    """`python -m autograder grade` as CI would run it; (results.json, seconds)."""
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--output", str(output)],
+                         capture_output=True, text=True, cwd=COURSE_ROOT)
+    seconds = time.monotonic() - started
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(output.read_text()), seconds
+
+
+def part_scores_of(results):
+    scores = dict.fromkeys(PART_NAMES, 0.0)
+    for test in results["tests"]:
+        scores[test["tags"][0]] += test["score"]
+    return {part: round(score, 6) for part, score in scores.items()}
+
+
+# --- what the machine looks like, before and after --------------------------------------
+
+def host_state():
+    """Files in the course (the venv included), entries of the shared folders and the home
+    folder, and listening TCP ports: none of it may change."""
+    course = {}
+    for folder, subfolders, files in os.walk(COURSE_ROOT):
+        subfolders[:] = [d for d in subfolders if d not in (".git", "__pycache__")]
+        for name in files:
+            info = os.lstat(os.path.join(folder, name))
+            course[os.path.join(folder, name)] = (info.st_size, info.st_mtime_ns)
+    shared = {folder: sorted(set(os.listdir(folder)) - {SLOT_DIRECTORY.name})
+              for folder in [*SCRATCH_CANDIDATES, str(Path.home())] if os.path.isdir(folder)}
+    return {"course": course, "shared": shared, "listening": listening_ports()}
+
+
+def listening_ports():
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A":  # LISTEN
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def leftover_workers():
+    """Processes of a worker's user, or running the worker's code."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            uid = int((entry / "status").read_text().split("\nUid:")[1].split()[0])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        if WORKER_UID_BASE <= uid < WORKER_UID_BASE + WORKER_SLOTS or "autograder.sandbox.worker" in command:
+            found.append(f"{entry.name} (uid {uid}): {command[:100]}")
+    return found
+
+
+# --- the two runs -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module", autouse=True)
+def few_examples():
+    """Ten examples per property: enough for every attack to fail (each answers wrongly on
+    every input) and every honest part to pass; the audit tests the suites at full count."""
+    os.environ["CONVNETS_MAX_EXAMPLES"] = "10"
+    yield
+    del os.environ["CONVNETS_MAX_EXAMPLES"]
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A port on this machine an attack tries to reach; nothing may ever connect to it."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.setblocking(False)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def marker():
+    """A file in the grader's /tmp that only a successful attack would create."""
+    return Path(tempfile.gettempdir()) / f"convnets-red-team-{os.getpid()}-pwned"
+
+
+@pytest.fixture(scope="module")
+def before(listener):
+    return host_state()  # after the listener opened: its port is no leftover
+
+
+@pytest.fixture(scope="module")
+def by_command(before, tmp_path_factory, listener, marker):
+    """Every attack through `python -m autograder grade`, each followed by an honest one."""
+    root = tmp_path_factory.mktemp("red-team-command")
+    honest = root / "honest" / "convnets.ipynb"
+    honest.parent.mkdir()
+    honest.write_text(honest_notebook())
+
+    def grade(attack):
+        folder = root / student_id(attack)
+        folder.mkdir()
+        submission = folder / "convnets.ipynb"
+        submission.write_text(hostile_notebook(attack, listener.getsockname()[1], marker))
+        results, seconds = grade_command(submission, folder / "results.json")
+        honest_results, _ = grade_command(honest, folder / "honest-results.json")
+        feedback = "\n".join([results["output"], *(t["output"] for t in results["tests"])])
+        return Graded(part_scores_of(results), seconds, feedback, results, part_scores_of(honest_results))
+
+    return in_lanes(grade, ATTACKS)
+
+
+@pytest.fixture(scope="module")
+def by_nbgrader(by_command, tmp_path_factory, listener, marker):
+    """Every attack as a student of a scratch nbgrader course (one course per lane), then an
+    honest student autograded after the class."""
+
+    def grade_class(lane):
+        attacks, index = lane
+        course = new_course(tmp_path_factory.mktemp(f"red-team-course-{index}"))
+        released = course / "assignment" / "convnets" / "convnets.ipynb"
+        for attack in attacks:
+            submit(course, student_id(attack), hostile_notebook(attack, listener.getsockname()[1], marker, released))
+        started = time.monotonic()
+        nbgrader("autograde", "convnets", course_root=course, quiet=True, check=False)  # refuses "added grade cell"
+        seconds = time.monotonic() - started
+        submit(course, "zz-honest", honest_notebook(released))
+        nbgrader("autograde", "convnets", "--student=zz-honest", course_root=course, quiet=True)
+        with open_gradebook(course) as gradebook:
+            honest = _nbgrader_part_scores(gradebook, "zz-honest")
+            return {a.name: Graded(_nbgrader_part_scores(gradebook, student_id(a)), seconds,
+                                   _nbgrader_feedback(course, student_id(a)), honest_after=honest) for a in attacks}
+
+    lanes = [(ATTACKS[i::LANES], i) for i in range(LANES)]
+    with ThreadPoolExecutor(LANES) as pool:
+        finished = list(pool.map(grade_class, lanes))
+    return {name: graded for outcomes in finished for name, graded in outcomes.items()}
+
+
+def submit(course, student, text):
+    folder = course / "submitted" / student / "convnets"
+    folder.mkdir(parents=True)
+    (folder / "convnets.ipynb").write_text(text)
+
+
+def _nbgrader_part_scores(gradebook, student):
+    notebook = gradebook.find_submission_notebook("convnets", "convnets", student)
+    return {grade.name.removeprefix("tests-"): grade.score for grade in notebook.grades if grade.name.startswith("tests-")}
+
+
+def _nbgrader_feedback(course, student):
+    autograded = course / "autograded" / student / "convnets" / "convnets.ipynb"
+    if not autograded.exists():
+        return ""
+    cells = json.loads(autograded.read_text())["cells"]
+    return "\n".join(output.get("text", "") if isinstance(output.get("text", ""), str) else "".join(output["text"])
+                     for cell in cells for output in cell.get("outputs", []))
+
+
+# --- the verdicts --------------------------------------------------------------------------
+
+def expected_scores(attack, settings):
+    return {part: 0.0 if part in attack.breaks else settings.part_points[part] for part in PART_NAMES}
+
+
+def full_marks(settings):
+    return {part: settings.part_points[part] for part in PART_NAMES}
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=student_id)
+def test_grade_command_withstands(attack, by_command, settings):
+    graded = by_command[attack.name]
+    assert graded.part_scores == expected_scores(attack, settings), graded.feedback[-3000:]
+    assert [t["name"] for t in graded.report["tests"]] == [f"{p.part}: {p.name}" for p, _ in property_points(settings)]
+    assert set(graded.report["extra_data"]["sandbox_protections"]) == ALL_PROTECTIONS
+    assert graded.seconds < settings.submission_timeout
+    assert attack.reason in graded.feedback
+    assert graded.honest_after == full_marks(settings)
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=student_id)
+def test_nbgrader_autograde_withstands(attack, by_nbgrader, settings):
+    graded = by_nbgrader[attack.name]
+    if attack.tamper == "add grade cell":  # nbgrader itself refuses the notebook: 0 in all, not autograded
+        assert graded.part_scores == dict.fromkeys(PART_NAMES, 0.0) and graded.feedback == ""
+    else:
+        assert graded.part_scores == expected_scores(attack, settings), graded.feedback[-3000:]
+        assert attack.reason in graded.feedback
+    assert graded.honest_after == full_marks(settings)
+
+
+def test_the_red_team_is_big_enough():
+    families = {attack.family for attack in ATTACKS}
+    assert len(ATTACKS) >= 30
+    assert families >= {"fake values", "reaching into the grader", "runner control", "forged reports", "theft",
+                        "damage", "resources", "unsafe deserialisation", "network"}
+
+
+def test_nothing_is_left_behind(before, by_command, by_nbgrader, listener, marker):
+    assert leftover_workers() == []
+    after = host_state()
+    changed = {path for path in before["course"].keys() | after["course"].keys()
+               if before["course"].get(path) != after["course"].get(path)}
+    assert changed == set()
+    assert after["shared"] == before["shared"]
+    assert after["listening"] == before["listening"]
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+    assert not marker.exists()
