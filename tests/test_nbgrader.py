@@ -1,17 +1,21 @@
 """nbgrader's round trip through course_config.py: generate, autograde, export, feedback;
-and the hidden test cells run in a real kernel give the same scores."""
+the hidden test cells run in a real kernel give the same scores; a killed autograde resumes."""
 import csv
 import shutil
+import signal
+import subprocess
+import time
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from autograder.audit.mutants import notebook_json, solved_notebook
-from autograder.config import COURSE_ROOT
+from autograder.config import COURSE_ROOT, load_settings
 from autograder.grader import grade_path
-from autograder.nbgrader_bridge.command import nbgrader
+from autograder.nbgrader_bridge.command import nbgrader, nbgrader_command
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
+from autograder.nbgrader_bridge.resume import unfinished_autogrades
 from autograder.notebook_source import MASTER_NOTEBOOK
 from autograder.properties import PART_NAMES
 
@@ -91,3 +95,34 @@ def test_hidden_cells_in_a_kernel_score_like_the_sandbox(tmp_path, settings):
             assert cell.outputs[0].name == "stdout"
             scores[cell.id] = float(cell.outputs[1]["data"]["text/plain"])
     assert scores == {"tests-sigmoid-graph": 30.0, "tests-sigmoid-gradient": 25.0, "tests-bias-folding": 40.0}
+
+
+def test_autograde_killed_midway_then_rerun_grades_every_student_once(tmp_path, monkeypatch):
+    """SIGKILL while a student is being graded (their autograded folder made, the notebook
+    not yet written), then autograde again: stock nbgrader would skip that student."""
+    monkeypatch.setenv("CONVNETS_MAX_EXAMPLES", "10")  # resumption is under test, not the suites
+    root = new_course(tmp_path)
+    sample_class = COURSE_ROOT / "sample_class"
+    students = sorted(p.name for p in sample_class.iterdir())
+    for student in students:
+        folder = root / "submitted" / student / "convnets"
+        folder.mkdir(parents=True)
+        shutil.copy(sample_class / student / "convnets.ipynb", folder)
+        (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")  # as `nbgrader collect` leaves
+    command, environment = nbgrader_command("autograde", "convnets", course_root=root, quiet=True)
+    run = subprocess.Popen(command, cwd=root, env=environment)
+    while not list(unfinished_autogrades(root)):
+        assert run.poll() is None, "autograde finished before it could be interrupted"
+        time.sleep(0.01)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert len(list(unfinished_autogrades(root))) == 1
+
+    nbgrader("autograde", "convnets", course_root=root, quiet=True)
+    settings = load_settings()
+    with open_gradebook(root) as gradebook:
+        assert sorted(s.student.id for s in gradebook.assignment_submissions("convnets")) == students
+        for student in students:
+            report = grade_path(sample_class / student / "convnets.ipynb", settings)
+            assert code_scores(root, student) == {f"tests-{p}": report.part_score(p) for p in PART_NAMES}
+            assert (root / "autograded" / student / "convnets" / "convnets.ipynb").is_file()

@@ -5,11 +5,22 @@ import sys
 from pathlib import Path
 
 from ..config import COURSE_ROOT
+from .resume import remove_unfinished_autogrades
 
 
 def nbgrader(*args, course_root=COURSE_ROOT, check=True, quiet=False):
     """Run `nbgrader ARGS` with course_config.py; course_root overrides the course folder.
-    quiet: only errors, and none of the library warnings nbgrader's own code triggers."""
+    quiet: only errors, and none of the library warnings nbgrader's own code triggers.
+    Before `autograde`, what a killed earlier run left unfinished is cleared (resume.py)."""
+    if args[:1] == ("autograde",):
+        assignment = args[1] if len(args) > 1 and not args[1].startswith("-") else "*"
+        remove_unfinished_autogrades(Path(course_root), assignment)
+    command, environment = nbgrader_command(*args, course_root=course_root, quiet=quiet)
+    return subprocess.run(command, check=check, cwd=course_root, env=environment)
+
+
+def nbgrader_command(*args, course_root=COURSE_ROOT, quiet=False):
+    """(command, environment) that run `nbgrader ARGS` with course_config.py."""
     command = [
         sys.executable, "-m", "nbgrader", *args,
         # Without ".py": nbgrader looks for "<name>.py"; Jupyter loads both .py and .json.
@@ -21,4 +32,4 @@ def nbgrader(*args, course_root=COURSE_ROOT, check=True, quiet=False):
     environment = {**os.environ, "PATH": scripts + os.pathsep + os.environ.get("PATH", "")}
     if quiet:
         environment["PYTHONWARNINGS"] = "ignore"
-    return subprocess.run(command, check=check, cwd=course_root, env=environment)
+    return command, environment
