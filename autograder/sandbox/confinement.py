@@ -54,13 +54,14 @@ def can_drop_privileges():
 
 @functools.cache
 def namespace_command():
-    """The `unshare` prefix that starts a process in new namespaces, or None if refused here."""
-    unshare = shutil.which("unshare")
-    if unshare is None:
+    """The `unshare` prefix that starts a process in new namespaces, or None if refused here.
+    Under `setpriv --pdeathsig`, unshare dies with the grader and takes the worker along."""
+    unshare, setpriv = shutil.which("unshare"), shutil.which("setpriv")
+    if unshare is None or setpriv is None:
         return None
-    prefix = [unshare, *NAMESPACE_FLAGS]
+    prefix = [setpriv, "--pdeathsig=KILL", "--", unshare, *NAMESPACE_FLAGS]
     if os.geteuid() != 0:
-        prefix.insert(1, "--map-root-user")  # a user namespace makes the rest possible unprivileged
+        prefix.insert(4, "--map-root-user")  # a user namespace makes the rest possible unprivileged
     probe = subprocess.run([*prefix, "true"], stdin=subprocess.DEVNULL, capture_output=True)
     return prefix if probe.returncode == 0 else None
 
@@ -70,7 +71,7 @@ def protections(memory_limit_mb, cpu_seconds):
     users, spaces = can_drop_privileges(), namespace_command() is not None
     why_not_root = ("needs the grader to run as root, and a Python installation other users can read"
                     " (or the mount namespace)")
-    why_no_unshare = "needs `unshare` and a kernel that allows new namespaces here"
+    why_no_unshare = "needs `unshare` and `setpriv` (util-linux) and a kernel that allows new namespaces here"
     return [
         Protection("separate process", True, "student code runs only in a worker started with `python -I`, "
                    "a minimal environment and an empty working folder; only plain data comes back"),

@@ -19,9 +19,10 @@ This module imports only the standard library: it runs in the worker.
 import ctypes
 import os
 import resource
+import signal
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 32, 4096, 16384
-PR_SET_NO_NEW_PRIVS = 38
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -39,6 +40,8 @@ def apply(plan):
         os.setgroups([])
         os.setgid(plan["uid"])
         os.setuid(plan["uid"])
+    # Die with the parent (the grader, or unshare which dies with it); after setuid, which clears it.
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
     os.chdir(plan["workdir"])
     os.umask(0o077)
 

@@ -28,9 +28,9 @@ from autograder.grader import property_points
 from autograder.nbgrader_bridge.command import nbgrader
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.properties import PART_NAMES
-from autograder.sandbox.confinement import SCRATCH_CANDIDATES, SLOT_DIRECTORY, WORKER_SLOTS, WORKER_UID_BASE
 
 from .attacks import ATTACKS, HONEST
+from .host import host_state, leftover_workers
 
 LANES = 2
 ALL_PROTECTIONS = {"separate process", "time limits", "resource limits", "no privilege escalation",
@@ -104,48 +104,6 @@ def part_scores_of(results):
     for test in results["tests"]:
         scores[test["tags"][0]] += test["score"]
     return {part: round(score, 6) for part, score in scores.items()}
-
-
-# --- what the machine looks like, before and after --------------------------------------
-
-def host_state():
-    """Files in the course (the venv included), entries of the shared folders and the home
-    folder, and listening TCP ports: none of it may change."""
-    course = {}
-    for folder, subfolders, files in os.walk(COURSE_ROOT):
-        subfolders[:] = [d for d in subfolders if d not in (".git", "__pycache__")]
-        for name in files:
-            info = os.lstat(os.path.join(folder, name))
-            course[os.path.join(folder, name)] = (info.st_size, info.st_mtime_ns)
-    shared = {folder: sorted(set(os.listdir(folder)) - {SLOT_DIRECTORY.name})
-              for folder in [*SCRATCH_CANDIDATES, str(Path.home())] if os.path.isdir(folder)}
-    return {"course": course, "shared": shared, "listening": listening_ports()}
-
-
-def listening_ports():
-    ports = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] == "0A":  # LISTEN
-                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
-
-
-def leftover_workers():
-    """Processes of a worker's user, or running the worker's code."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            uid = int((entry / "status").read_text().split("\nUid:")[1].split()[0])
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, IndexError):
-            continue
-        if WORKER_UID_BASE <= uid < WORKER_UID_BASE + WORKER_SLOTS or "autograder.sandbox.worker" in command:
-            found.append(f"{entry.name} (uid {uid}): {command[:100]}")
-    return found
 
 
 # --- the two runs -------------------------------------------------------------------------
