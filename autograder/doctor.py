@@ -6,6 +6,7 @@ Exit status 1 if an active protection does not hold (a misconfigured machine); a
 protection this machine cannot offer is reported, not an error.
 """
 import os
+import tempfile
 import time
 
 from .config import COURSE_ROOT
@@ -16,7 +17,7 @@ from .sandbox.remote import WorkerLost
 PROBE = '''
 import os, resource
 
-def probe(course_file, grader_pid, grader_uid, memory_bytes):
+def probe(course_file, grader_temp_file, grader_pid, grader_uid, memory_bytes):
     """[protection, holds, what was seen] as seen from inside the worker."""
     def unreadable(path):
         try:
@@ -52,8 +53,9 @@ def probe(course_file, grader_pid, grader_uid, memory_bytes):
         ["unprivileged user", os.getuid() not in (0, grader_uid), f"runs as uid {os.getuid()}"],
         ["no network", interfaces in ([], ["lo"]), "network interfaces: " + (", ".join(interfaces) or "none")],
         ["private process tree", grader_unreachable(), f"pid {os.getpid()}, {len([p for p in os.listdir('/proc') if p.isdigit()])} processes visible"],
-        ["hidden course files", unreadable(course_file) and os.listdir("/tmp") == ["worker"],
-         f"{course_file} {'unreadable' if unreadable(course_file) else 'READABLE'}, /tmp holds {os.listdir('/tmp')}"],
+        ["hidden course files", unreadable(course_file) and not os.path.exists(grader_temp_file),
+         f"{course_file} {'unreadable' if unreadable(course_file) else 'READABLE'}, the grader's "
+         f"{grader_temp_file} {'VISIBLE' if os.path.exists(grader_temp_file) else 'not there'}"],
     ]
 
 def hang():
@@ -85,8 +87,9 @@ def _probe_worker(settings):
         loaded = worker.load([{"label": "doctor probe", "source": PROBE}])
         if loaded.cell_errors:
             raise RuntimeError(f"the doctor's probe failed to load: {loaded.cell_errors}")
-        rows = worker.call("probe", str(COURSE_ROOT / "course_config.py"), os.getpid(), os.geteuid(),
-                           settings.worker_memory_mb * 2**20).value
+        with tempfile.NamedTemporaryFile(prefix="convnets-doctor-") as grader_temp_file:
+            rows = worker.call("probe", str(COURSE_ROOT / "course_config.py"), grader_temp_file.name,
+                               os.getpid(), os.geteuid(), settings.worker_memory_mb * 2**20).value
         started = time.monotonic()
         try:
             worker.call("hang")

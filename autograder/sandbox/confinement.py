@@ -23,9 +23,10 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 WORKER_UID_BASE = 64000  # workers run as uid/gid 64000 + slot: no user on a normal system
 WORKER_SLOTS = 512
 SLOT_DIRECTORY = Path(tempfile.gettempdir()) / "convnets-autograder-slots"
-SCRATCH_CANDIDATES = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
-PRIVATE_FOLDERS = ("/root", "/home")
-SYSTEM_FOLDERS = ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/dev", "/sys")
+# In its mount namespace a worker sees the system's folders and Python's own (read-only);
+# the shared writable ones are private to it; every other folder under / is empty.
+SYSTEM_FOLDERS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/dev", "/sys")
+SCRATCH_FOLDERS = ("/tmp", "/dev/shm")
 WORKER_LIMITS = {  # resource.RLIMIT_<name>: what one worker may use in its whole life
     "FSIZE": 16 * 2**20,  # no file (stderr included) grows past 16 MiB
     "NOFILE": 64,
@@ -84,9 +85,10 @@ def protections(memory_limit_mb, cpu_seconds):
         Protection("no network", spaces, "an empty network namespace" if spaces else why_no_unshare),
         Protection("private process tree", spaces, "a PID namespace: no other process is visible or can be "
                    "signalled, and every child dies with the worker" if spaces else why_no_unshare),
-        Protection("hidden course files", spaces, "a mount namespace: the course folder, the grader's folder, "
-                   "/root and /home are empty; /tmp and the other shared folders are private and vanish "
-                   "with the worker" if spaces else why_no_unshare),
+        Protection("hidden course files", spaces, "a mount namespace: only the system's folders and Python's "
+                   "are there, read-only; every other folder (the course, /home, /root, /srv, other copies "
+                   "of the course...) is empty; /tmp and /dev/shm are private and vanish with the "
+                   "worker" if spaces else why_no_unshare),
     ]
 
 
@@ -103,9 +105,8 @@ class Confinement:
             limits["NPROC"] = WORKER_PROCESSES
         self.plan = {
             "namespaces": bool(self.prefix),
-            "hide": sorted({_real(p) for p in [PACKAGE_ROOT, os.getcwd(), *PRIVATE_FOLDERS, *hidden]
-                            if _may_hide(_real(p))}),
-            "scratch": sorted({_real(p) for p in SCRATCH_CANDIDATES if os.path.isdir(p)}),
+            "hide": _folders_to_hide([PACKAGE_ROOT, os.getcwd(), *hidden]),
+            "scratch": sorted({_real(p) for p in SCRATCH_FOLDERS if os.path.isdir(p)}),
             "keep": _python_folders(),
             "workdir": "/tmp/worker" if self.prefix else self._own_workdir.name,
             "limits": limits,
@@ -181,6 +182,14 @@ def _has_capability(bit):
         if line.startswith("CapEff:"):
             return bool(int(line.split()[1], 16) >> bit & 1)
     return False
+
+
+def _folders_to_hide(named):
+    """Every folder under / but the system's and the scratch ones, and the `named` ones
+    (the course, the grader's folder, the submission's) wherever they are."""
+    top = [entry.path for entry in os.scandir("/") if entry.is_dir(follow_symlinks=False)]
+    folders = {_real(p) for p in [*top, *named]}
+    return sorted(f for f in folders if _may_hide(f) and f not in SCRATCH_FOLDERS)
 
 
 def _may_hide(path):

@@ -3,7 +3,9 @@ import os
 from pathlib import Path
 
 from autograder.config import COURSE_ROOT
-from autograder.sandbox.confinement import SCRATCH_CANDIDATES, SLOT_DIRECTORY, WORKER_SLOTS, WORKER_UID_BASE
+from autograder.sandbox.confinement import SLOT_DIRECTORY, WORKER_SLOTS, WORKER_UID_BASE
+
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where anyone may write
 
 
 def host_state():
@@ -16,7 +18,7 @@ def host_state():
             info = os.lstat(os.path.join(folder, name))
             course[os.path.join(folder, name)] = (info.st_size, info.st_mtime_ns)
     shared = {folder: sorted(set(os.listdir(folder)) - {SLOT_DIRECTORY.name})
-              for folder in [*SCRATCH_CANDIDATES, str(Path.home())] if os.path.isdir(folder)}
+              for folder in [*SHARED_FOLDERS, str(Path.home())] if os.path.isdir(folder)}
     return {"course": course, "shared": shared, "listening": listening_ports()}
 
 
