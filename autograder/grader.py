@@ -31,6 +31,7 @@ class GradeReport:
     notes: list = field(default_factory=list)
     seconds: float = 0.0
     protections: list = field(default_factory=list)
+    worker_peak_mb: float = 0.0
 
     @property
     def score(self):
@@ -78,6 +79,7 @@ def grade_cells(cells, settings, hidden=()):
         else:
             report = grade_loaded(student, loaded, settings, deadline=started + settings.submission_timeout)
     report.seconds = round(time.monotonic() - started, 3)
+    report.worker_peak_mb = student.peak_memory_mb
     report.protections = active_protections(settings)
     return report
 
@@ -87,8 +89,10 @@ def active_protections(settings):
     return [p.name for p in protections(settings.worker_memory_mb, settings.submission_timeout) if p.active]
 
 
-def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES):
-    """Run the properties of `parts` against a submission whose cells have been run."""
+def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES, replay=True):
+    """Run the properties of `parts` against a submission whose cells have been run.
+    replay: check the examples a passing run draws first (properties/replay.py); a
+    process that grades one submission only gains nothing from it."""
     notes = [f"{e['label']} raised {e['error']['type']}: {e['error']['message']}" for e in loaded.cell_errors]
     tests = []
     for prop, points in property_points(settings):
@@ -100,7 +104,7 @@ def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES):
         elif deadline is not None and time.monotonic() > deadline:
             verdict = failed(prop, "not run, the submission's time ran out")
         else:
-            verdict = run_property(prop, student, settings.course_secret, settings.max_examples)
+            verdict = run_property(prop, student, settings.course_secret, settings.max_examples, replay=replay)
         tests.append(TestResult(prop.part, prop.name, points if verdict.passed else 0.0, points, verdict.message))
     return GradeReport(tests, notes)
 

@@ -9,7 +9,7 @@ import pytest
 from autograder.audit.mutants import solved_module
 from autograder.config import COURSE_ROOT
 from autograder.grader import grade_path
-from autograder.properties import PART_NAMES
+from autograder.properties import PART_NAMES, runner
 from autograder.reports.gradescope import gradescope_results
 
 from autograder.audit.mutants import RELEASED_NOTEBOOK as RELEASED
@@ -115,3 +115,27 @@ def test_grade_command_exits_zero_on_a_broken_notebook(tmp_path):
     assert run.returncode == 0
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 0
     assert "not valid JSON" in run.stdout
+
+
+@pytest.mark.parametrize("student", ["cleo", "dev", "eve", "finn"])
+def test_replaying_recorded_examples_changes_no_verdict_or_message(student, settings, monkeypatch):
+    """properties/replay.py: the same tests, scores and feedback as plain hypothesis runs."""
+    submission = COURSE_ROOT / "sample_class" / student / "convnets.ipynb"
+    replayed = grade_path(submission, settings).tests
+    monkeypatch.setattr(runner, "passes_recorded_examples", lambda *args: False)  # always the plain run
+    assert grade_path(submission, settings).tests == replayed
+
+
+def test_examples_do_not_depend_on_which_local_modules_are_loaded(tmp_path):
+    """hypothesis would draw literals from every local module the grader process imported
+    (runner.py turns that off): a module full of float literals changes nothing."""
+    from hypothesis.internal.conjecture import providers
+
+    assert providers._get_local_constants() == runner._NO_LOCAL_CONSTANTS
+    (tmp_path / "many_literals.py").write_text("VALUES = [0.123456789, -7.25e300, 31337.5, 1e-310]\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        __import__("many_literals")
+        assert providers._get_local_constants() == runner._NO_LOCAL_CONSTANTS
+    finally:
+        sys.path.remove(str(tmp_path))

@@ -45,7 +45,7 @@ def test_a_pickled_array_part_is_refused():
     frame = struct.pack("<I", 2) + b"".join(struct.pack("<Q", len(p)) + p for p in parts)
     theirs.sendall(frame)
     with pytest.raises(wire.WireError):
-        wire.recv_message(ours)
+        wire.recv_message(ours.makefile("rb"))
 
 
 def frame(*parts):
@@ -55,7 +55,7 @@ def frame(*parts):
 def received(data):
     ours, theirs = socket.socketpair()
     theirs.sendall(data)
-    return wire.recv_message(ours)
+    return wire.recv_message(ours.makefile("rb"))
 
 
 def test_oversized_and_truncated_frames_are_errors():
@@ -67,7 +67,7 @@ def test_oversized_and_truncated_frames_are_errors():
     theirs.sendall(struct.pack("<I", 1) + struct.pack("<Q", 10) + b"abc")
     theirs.close()
     with pytest.raises(EOFError):
-        wire.recv_message(ours)
+        wire.recv_message(ours.makefile("rb"))
 
 
 @pytest.mark.parametrize("header", [b"[1, 2]", b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe", b'"text"'])
@@ -89,3 +89,33 @@ def test_values_nested_too_deeply_are_refused():
         deep = [deep]
     with pytest.raises(wire.WireError):
         wire.decode(deep, [], lambda handle, name: None)
+
+
+@pytest.mark.parametrize("array", [
+    np.linspace(-3, 3, 7), np.ones((2, 3), np.float32), np.arange(6).reshape(2, 3).T, np.array(3.0),
+    np.zeros((0, 4)), np.array([True, False]), np.arange(5, dtype=">i4"), np.ones((3, 1, 2), np.complex128),
+    np.array(["ab", "c"]), np.zeros(2, dtype=[("a", "<f8"), ("b", "<i4")]),
+], ids=lambda a: f"{a.dtype.str}{a.shape}")
+def test_arrays_read_back_as_np_load_reads_them(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    ours, numpys = wire._load_npy(buffer.getvalue()), np.load(io.BytesIO(buffer.getvalue()), allow_pickle=False)
+    assert ours.dtype == numpys.dtype and ours.shape == numpys.shape and np.array_equal(ours, numpys)
+    assert ours.flags.writeable  # student code may modify what it is given
+
+
+def test_a_header_promising_more_data_than_there_is_is_refused():
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros(3))
+    data = buffer.getvalue().replace(b"(3,)", b"(9,)")
+    with pytest.raises(wire.WireError):
+        received(frame(b'{"value": {"$array": 0}}', data))
+
+
+@pytest.mark.parametrize("array", [np.linspace(-3, 3, 7), np.ones((2, 3), np.float32), np.array(3.0), np.zeros((0, 4)),
+                                   np.array([True, False]), np.arange(5, dtype=">i4"), np.arange(6).reshape(2, 3).T],
+                         ids=lambda a: f"{a.dtype.str}{a.shape}")
+def test_arrays_are_written_as_np_save_writes_them(array):
+    buffer = io.BytesIO()
+    np.save(buffer, np.array(array, order="C"), allow_pickle=False)
+    assert wire._npy_bytes(array) == buffer.getvalue()

@@ -1,11 +1,11 @@
 """Grades every catalogue entry and checks the suites' verdicts: a mistake must lose
 points in its own part and keep full marks in the others; a variant keeps full marks."""
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..grader import grade_path
+from ..parallel import grader_pool
 from ..properties import PART_NAMES
 from .catalogue import CATALOGUE
 from .mutants import solved_module
@@ -43,7 +43,7 @@ def grade_entry(entry, settings):
 
 
 def run_audit(settings, jobs=2, entries=CATALOGUE):
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with grader_pool(jobs) as pool:
         return list(pool.map(grade_entry, entries, [settings] * len(entries)))
 
 

@@ -10,7 +10,7 @@ def gradescope_results(report):
         "score": report.score,
         "execution_time": report.seconds,
         "output": "\n".join(report.notes) if report.notes else "All parts were graded.",
-        "extra_data": {"sandbox_protections": report.protections},
+        "extra_data": {"sandbox_protections": report.protections, "worker_peak_mb": round(report.worker_peak_mb, 1)},
         "tests": [
             {
                 "name": f"{test.part}: {test.name}",
@@ -23,6 +23,14 @@ def gradescope_results(report):
             for test in report.tests
         ],
     }
+
+
+def part_scores(results):
+    """{part: points} from a results dict, each test counted in the part of its tag."""
+    scores = {}
+    for test in results["tests"]:
+        scores[test["tags"][0]] = round(scores.get(test["tags"][0], 0.0) + test["score"], 6)
+    return scores
 
 
 def write_results(report, path):

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from . import wire
+from . import affinity, wire
 from .confinement import PACKAGE_ROOT, Confinement
 from .remote import LoadResult, Submission, WorkerLost
 
@@ -38,12 +38,15 @@ class SandboxedSubmission(Submission):
         self.deadline = time.monotonic() + limits.submission_timeout
         self.process = self.sock = self.confinement = None
         self.restarts = self.sent = 0
+        self.peak_memory_mb = 0.0  # the largest resident size any of its workers reached
 
     def __enter__(self):
+        self._cpus = affinity.pin_current_thread()  # this thread and its workers share a CPU
         return self
 
     def __exit__(self, *exc):
         self.close()
+        affinity.unpin(self._cpus)
 
     def load(self, cells):
         """Start a worker and run the cells in it; every restart runs them again."""
@@ -61,8 +64,10 @@ class SandboxedSubmission(Submission):
     def close(self):
         """Stop the worker and everything it started."""
         if self.sock is not None:
+            self.reader.close()
             self.sock.close()
         if self.process is not None:
+            self.peak_memory_mb = max(self.peak_memory_mb, self.confinement.peak_memory_mb(self.process))
             try:  # a worker between requests leaves as soon as the grader hangs up
                 self.process.wait(timeout=0.5 if self.sock is not None else 0)
             except subprocess.TimeoutExpired:
@@ -91,7 +96,7 @@ class SandboxedSubmission(Submission):
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr,
         )
         theirs.close()
-        self.sock = ours
+        self.sock, self.reader = ours, ours.makefile("rb")
         reply, _ = self._send({"op": "load", "cells": self.cells}, [], self.limits.load_timeout)
         try:
             return LoadResult.from_reply(reply)
@@ -106,7 +111,7 @@ class SandboxedSubmission(Submission):
         self.sent += 1
         try:
             wire.send_message(self.sock, {**header, "id": self.sent}, arrays)
-            reply, reply_arrays = wire.recv_message(self.sock)
+            reply, reply_arrays = wire.recv_message(self.reader)
             if reply.get("id") != self.sent:  # e.g. student code wrote to the socket itself
                 raise wire.WireError("a reply out of turn")
             return reply, reply_arrays
@@ -120,6 +125,7 @@ class SandboxedSubmission(Submission):
 
     def _lost(self, reason):
         """Kill a worker that failed mid-request (no goodbye: it may be hung)."""
+        self.reader.close()
         self.sock.close()
         self.sock = None
         self.close()

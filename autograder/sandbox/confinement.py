@@ -120,6 +120,18 @@ class Confinement:
     def command(self, python_arguments):
         return [*self.prefix, sys.executable, *python_arguments]
 
+    def peak_memory_mb(self, process):
+        """The worker's peak resident memory so far (VmHWM), 0 if it is already gone."""
+        pids = _children(process.pid) if self.prefix else [process.pid]
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+            except OSError:
+                pass
+        return 0.0
+
     def kill(self, process):
         """SIGKILL the worker and everything it started; reaps the process we started."""
         if self.prefix:  # the worker is unshare's child; its death ends the whole namespace

@@ -16,6 +16,8 @@ This module imports only the standard library and numpy: the worker uses it too.
 """
 import io
 import json
+import math
+import re
 import struct
 
 import numpy as np
@@ -23,6 +25,9 @@ import numpy as np
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # all parts together
 MAX_PARTS = 10_000
 
+_NPY_V1 = b"\x93NUMPY\x01\x00"
+_NPY_HEADER = re.compile(r"\{'descr': '(?P<descr>[<>|][biufc][0-9]{1,2})', 'fortran_order': (?P<fortran>False|True), "
+                         r"'shape': \((?P<shape>(?:[0-9]+, ?)*[0-9]*)\), \} *\n")
 _COUNT = struct.Struct("<I")
 _LENGTH = struct.Struct("<Q")
 
@@ -40,18 +45,20 @@ def send_message(sock, header, arrays=()):
     sock.sendall(b"".join(chunks))
 
 
-def recv_message(sock):
-    """Read one message; returns (header, arrays). Raises EOFError if the peer closed."""
-    (count,) = _COUNT.unpack(_recv_exactly(sock, _COUNT.size))
+def recv_message(reader):
+    """Read one message from `reader`, a socket's buffered reader (`sock.makefile("rb")`:
+    one system call brings a whole small message); returns (header, arrays).
+    Raises EOFError if the peer closed."""
+    (count,) = _COUNT.unpack(_read_exactly(reader, _COUNT.size))
     if not 1 <= count <= MAX_PARTS:
         raise WireError(f"bad part count {count}")
     parts, room = [], MAX_MESSAGE_BYTES
     for _ in range(count):
-        (length,) = _LENGTH.unpack(_recv_exactly(sock, _LENGTH.size))
+        (length,) = _LENGTH.unpack(_read_exactly(reader, _LENGTH.size))
         if length > room:
             raise WireError(f"message over the {MAX_MESSAGE_BYTES >> 20} MiB limit")
         room -= length
-        parts.append(_recv_exactly(sock, length))
+        parts.append(_read_exactly(reader, length))
     return _parse(parts)
 
 
@@ -63,7 +70,7 @@ def copy_message(header, arrays):
 def _parse(parts):
     try:
         header = json.loads(parts[0])
-        arrays = [np.load(io.BytesIO(p), allow_pickle=False) for p in parts[1:]]
+        arrays = [_load_npy(p) for p in parts[1:]]
     except (ValueError, RecursionError, EOFError, OSError) as error:  # what json and np.load raise for junk
         raise WireError(f"undecodable message: {type(error).__name__}") from None
     if type(header) is not dict:
@@ -132,18 +139,38 @@ def _index(i, arrays):
     return i
 
 
+def _load_npy(data):
+    """An array from `.npy` bytes, never unpickled. The header np.save writes for a plain
+    numeric array is read by a strict pattern (np.load parses headers with `ast`, which
+    costs more than the rest of a call); any other header goes to np.load."""
+    if data[:8] == _NPY_V1:
+        (length,) = struct.unpack_from("<H", data, 8)
+        header = _NPY_HEADER.fullmatch(data[10:10 + length].decode("latin1"))
+        if header:
+            dtype = np.dtype(header["descr"])
+            shape = tuple(int(n) for n in header["shape"].split(",") if n.strip())
+            body = data[10 + length:]
+            if len(body) == dtype.itemsize * math.prod(shape):
+                return np.frombuffer(bytearray(body), dtype).reshape(shape, order="F" if header["fortran"] == "True" else "C")
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
 def _npy_bytes(array):
+    """`.npy` bytes of an array, as np.save writes them; plain numeric arrays get their
+    header written here (np.save formats it through `repr` of a dict, slower than the data)."""
+    array = np.asarray(array)
+    if array.dtype.kind in "biufc" and not array.dtype.fields:
+        header = f"{{'descr': '{array.dtype.str}', 'fortran_order': False, 'shape': {array.shape!r}, }}"
+        padding = -(10 + len(header) + 1) % 64
+        header = (header + " " * padding + "\n").encode("latin1")
+        return _NPY_V1 + struct.pack("<H", len(header)) + header + array.tobytes(order="C")
     buffer = io.BytesIO()
-    np.save(buffer, np.asarray(array), allow_pickle=False)
+    np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
 
 
-def _recv_exactly(sock, size):
-    chunks, remaining = [], size
-    while remaining:
-        chunk = sock.recv(min(remaining, 1 << 20))
-        if not chunk:
-            raise EOFError("the other side closed the connection")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+def _read_exactly(reader, size):
+    data = reader.read(size)
+    if len(data) < size:
+        raise EOFError("the other side closed the connection")
+    return data

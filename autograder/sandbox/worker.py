@@ -17,10 +17,10 @@ LOCKDOWN_FAILED = 70
 
 def serve(sock):
     """Answer requests on `sock` until the grader closes it."""
-    executor = Executor()
+    executor, reader = Executor(), sock.makefile("rb")
     while True:
         try:
-            header, arrays = wire.recv_message(sock)
+            header, arrays = wire.recv_message(reader)
         except EOFError:
             return
         reply, out = executor.handle(header, arrays)
