@@ -1,5 +1,6 @@
-"""python -m autograder: grade a submission, audit the suites, check the sandbox, make the
-release, run the demo, or run nbgrader with the course's configuration."""
+"""python -m autograder: grade a submission or a whole class, merge class shards, audit
+the suites, check the sandbox, make the release, run the demo, or run nbgrader with the
+course's configuration."""
 import argparse
 
 from .config import load_settings
@@ -12,6 +13,19 @@ def main(argv=None):
     grade = commands.add_parser("grade", help="grade one convnets.ipynb or convnets.py")
     grade.add_argument("submission", help="the student's convnets.ipynb or convnets.py")
     grade.add_argument("--output", default="results.json", help="Gradescope results file (default: results.json)")
+
+    klass = commands.add_parser("grade-class", help="grade every student's submission in a folder, in parallel")
+    klass.add_argument("folder", nargs="?", default="submitted",
+                       help="nbgrader's submitted/ folder (default), or a folder of <student>/convnets.ipynb or .py")
+    klass.add_argument("--output-dir", default="class_results", help="where results go (default: class_results)")
+    klass.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: the number of cores)")
+    klass.add_argument("--shard", help="K/N: grade only the K-th of N slices of the class")
+    klass.add_argument("--force", action="store_true", help="grade again even what is already graded")
+
+    merge = commands.add_parser("merge", help="combine grade-class outputs (shards) into one folder and grades.csv")
+    merge.add_argument("inputs", nargs="+", help="grade-class output folders")
+    merge.add_argument("--output-dir", required=True, help="where the merged results and grades.csv go")
+    merge.add_argument("--course", help="an nbgrader course folder whose gradebook.db receives the scores")
 
     audit = commands.add_parser("audit", help="grade the mistake catalogue and print the kill rate")
     audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
@@ -36,6 +50,28 @@ def run_grade(args):
         print(f"note: {note}")
     print(f"{args.submission}: {report.score:g}/{report.max_score:g} points; results in {args.output}")
     return 0
+
+
+def run_grade_class(args):
+    from .class_grading.command import grade_class_command
+    from .class_grading.roster import RosterError
+
+    try:
+        return grade_class_command(args.folder, args.output_dir, load_settings(), args.workers, args.shard, args.force)
+    except RosterError as problem:
+        print(f"error: {problem}")
+        return 2
+
+
+def run_merge(args):
+    from .class_grading.command import merge_command
+    from .class_grading.merge import MergeConflict
+
+    try:
+        return merge_command(args.inputs, args.output_dir, args.course)
+    except MergeConflict as problem:
+        print(f"error: {problem}")
+        return 2
 
 
 def run_audit(args):
@@ -72,4 +108,4 @@ def run_nbgrader(args):
     return nbgrader(*args.arguments, check=False).returncode
 
 
-COMMANDS = {"grade": run_grade, "audit": run_audit, "doctor": run_doctor, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}
+COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "audit": run_audit, "doctor": run_doctor, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}

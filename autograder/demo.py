@@ -1,9 +1,12 @@
 """The demo: the instructor's whole workflow on the bundled sample class, in a scratch
-course under demo_output/, plus `grade` on each submission; prints where each score came
-from so the two paths can be compared."""
+course under demo_output/, then `grade-class` on the same class and `grade` on each
+submission; prints where each score came from so the three paths can be compared."""
+import os
 import shutil
 import time
 
+from .class_grading.roster import find_submissions
+from .class_grading.run import grade_class
 from .config import COURSE_ROOT
 from .grader import grade_path
 from .nbgrader_bridge.command import nbgrader
@@ -36,6 +39,10 @@ def run_demo(settings, sample_class=COURSE_ROOT / "sample_class", output=OUTPUT)
     step("nbgrader export: grades.csv")
     nbgrader("export", f"--to={course / 'grades.csv'}", course_root=course, quiet=True)
 
+    step("python -m autograder grade-class: the same class, graders in parallel")
+    class_rows = {row.student: row for row in grade_class(find_submissions(course / "submitted"), output / "class_results",
+                                                          settings, workers=os.cpu_count() or 1)}
+
     rows = []
     for number, student in enumerate(students, start=1):
         step(f"python -m autograder grade: {student} ({number}/{len(students)})")
@@ -48,9 +55,11 @@ def run_demo(settings, sample_class=COURSE_ROOT / "sample_class", output=OUTPUT)
     print()
     print(score_table(rows))
     print()
-    agree = all(abs(report.score - nbgrader_scores[student]) < 1e-9 for student, report in rows)
+    agree = all(abs(report.score - nbgrader_scores[student]) < 1e-9 and report.score == class_rows[student].score
+                for student, report in rows)
     print("nbgrader autograde code scores:", ", ".join(f"{s} {v:g}" for s, v in nbgrader_scores.items()))
-    print(f"Both paths agree on every student: {'yes' if agree else 'NO'}")
+    print("grade-class scores:            ", ", ".join(f"{s} {class_rows[s].score:g}" for s in students))
+    print(f"All three paths agree on every student: {'yes' if agree else 'NO'}")
     print(f"Gradescope results: {output / 'results'}/<student>.json")
     print(f"Grades CSV (nbgrader export): {course / 'grades.csv'}")
     print(f"Autograded notebooks: {course / 'autograded'}")

@@ -1,0 +1,63 @@
+"""`grade-class` and `merge`, from arguments to files: roster, gradebook, CSV, summary."""
+import contextlib
+import os
+import resource
+from pathlib import Path
+
+from ..nbgrader_bridge.course import open_gradebook
+from ..nbgrader_bridge.gradebook import record_results
+from ..reports.gradescope import part_scores
+from ..reports.grades_csv import write_grades_csv
+from ..reports.progress import Progress
+from ..reports.table import summary_table
+from .merge import merge_outputs
+from .roster import find_submissions, in_shard, is_nbgrader_layout, parse_shard
+from .run import grade_class
+
+
+def grade_class_command(folder, output_dir, settings, workers=None, shard=None, force=False):
+    """Grade a class folder; results, grades.csv and (in nbgrader's layout) the gradebook."""
+    entries = find_submissions(folder)
+    if shard:
+        entries = [e for e in entries if in_shard(e.student, parse_shard(shard))]
+    workers = workers or os.cpu_count() or 1
+    course = Path(folder).resolve().parent if is_nbgrader_layout(entries) else None
+    gradebook_file = course / "gradebook.db" if course else None
+    print(f"Grading {len(entries)} submissions from {folder} with {workers} workers into {output_dir}"
+          + (f"; gradebook {gradebook_file}" if gradebook_file and gradebook_file.exists() else ""), flush=True)
+    progress = Progress(len(entries))
+    with _gradebook_writer(gradebook_file) as record:
+        rows = grade_class(entries, output_dir, settings, workers, force=force,
+                           record=lambda entry, results: record(entry.student, results, _timestamp(entry)),
+                           progress=progress)
+    progress.close()
+    write_grades_csv(Path(output_dir) / "grades.csv", rows)
+    print(summary_table(rows))
+    print(f"Results: {output_dir}/<student>/results.json; grades: {Path(output_dir) / 'grades.csv'}")
+    print(f"This process's peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return 0
+
+
+def merge_command(inputs, output_dir, course=None):
+    """Merge class outputs into one folder and grades.csv (and the course's gradebook)."""
+    with _gradebook_writer(Path(course) / "gradebook.db" if course else None) as record:
+        rows = merge_outputs(inputs, output_dir, record=lambda student, results: record(student, results, None))
+    write_grades_csv(Path(output_dir) / "grades.csv", rows)
+    print(summary_table(rows))
+    print(f"Merged {len(rows)} students from {len(inputs)} outputs into {output_dir}")
+    return 0
+
+
+@contextlib.contextmanager
+def _gradebook_writer(path):
+    """record(student, results, timestamp) into the gradebook at `path`, if there is one."""
+    if path is None or not path.exists():
+        yield lambda student, results, timestamp: None
+        return
+    with open_gradebook(path.parent) as gradebook:
+        yield lambda student, results, timestamp: record_results(gradebook, student, part_scores(results), timestamp)
+
+
+def _timestamp(entry):
+    stamp = entry.path.parent / "timestamp.txt"
+    return stamp.read_text().strip() if stamp.is_file() else None

@@ -1,0 +1,32 @@
+"""Combining the outputs of several class runs (shards) into one."""
+import json
+from pathlib import Path
+
+from ..reports.files import write_atomically
+from ..reports.grades_csv import ScoreRow
+from .run import read_results
+
+
+class MergeConflict(Exception):
+    """Two outputs hold different results for the same student."""
+
+
+def merge_outputs(inputs, output_dir, record=None):
+    """Copy every `<input>/<student>/results.json` into `output_dir`; returns [ScoreRow].
+    record(student, results) is called for each student (the gradebook writer)."""
+    merged = {}
+    for folder in map(Path, inputs):
+        for path in sorted(folder.glob("*/results.json")):
+            student, results = path.parent.name, read_results(path)
+            if results is None:
+                raise MergeConflict(f"{path} is not a results file")
+            if student in merged and merged[student] != results:
+                raise MergeConflict(f"{student} has different results in two outputs ({path})")
+            merged[student] = results
+    rows = []
+    for student in sorted(merged):
+        if record is not None:
+            record(student, merged[student])
+        write_atomically(Path(output_dir) / student / "results.json", json.dumps(merged[student], indent=2) + "\n")
+        rows.append(ScoreRow.of(student, merged[student]))
+    return rows

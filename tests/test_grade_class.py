@@ -1,0 +1,130 @@
+"""`grade-class` and `merge` on the sample class: the same grades as grading each
+submission alone, however the class is split, stopped or run again."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder.config import COURSE_ROOT, load_settings
+from autograder.grader import grade_path
+from autograder.nbgrader_bridge.course import new_course, open_gradebook
+from autograder.properties import PART_NAMES
+
+SAMPLE_CLASS = COURSE_ROOT / "sample_class"
+STUDENTS = sorted(p.name for p in SAMPLE_CLASS.iterdir())
+
+
+@pytest.fixture(autouse=True)
+def few_examples(monkeypatch):
+    """The orchestration is under test here, not the suites: ten examples per property."""
+    monkeypatch.setenv("CONVNETS_MAX_EXAMPLES", "10")
+
+
+def autograder(*args, check=True):
+    run = subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True, text=True)
+    assert not check or run.returncode == 0, run.stdout + run.stderr
+    return run
+
+
+def read_csv(folder):
+    return (folder / "grades.csv").read_text()
+
+
+def results_of(folder):
+    return {p.parent.name: json.loads(p.read_text()) for p in sorted(folder.glob("*/results.json"))}
+
+
+@pytest.fixture(scope="module")
+def expected():
+    """Each sample student graded alone by `grade`'s own function, part by part."""
+    os.environ["CONVNETS_MAX_EXAMPLES"] = "10"
+    try:
+        settings = load_settings()
+        return {s: {p: grade_path(SAMPLE_CLASS / s / "convnets.ipynb", settings).part_score(p) for p in PART_NAMES}
+                for s in STUDENTS}
+    finally:
+        del os.environ["CONVNETS_MAX_EXAMPLES"]
+
+
+def part_scores_in(results):
+    scores = dict.fromkeys(PART_NAMES, 0.0)
+    for test in results["tests"]:
+        scores[test["tags"][0]] = round(scores[test["tags"][0]] + test["score"], 6)
+    return scores
+
+
+def test_a_class_run_grades_like_grading_each_alone_and_a_rerun_grades_nothing(tmp_path, expected):
+    run = autograder("grade-class", SAMPLE_CLASS, "--output-dir", tmp_path, "--workers", 2)
+    results = results_of(tmp_path)
+    assert {s: part_scores_in(r) for s, r in results.items()} == expected
+    lines = read_csv(tmp_path).splitlines()
+    assert lines[0] == "student_id,sigmoid-graph,sigmoid-gradient,bias-folding,score,max_score"
+    assert [line.split(",")[0] for line in lines[1:]] == STUDENTS
+    assert f"[{len(STUDENTS)}/{len(STUDENTS)}]" in run.stderr and "mean" in run.stdout
+
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/results.json")}
+    rerun = autograder("grade-class", SAMPLE_CLASS, "--output-dir", tmp_path)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/results.json")} == before
+    assert "[" not in rerun.stderr  # nothing graded, nothing to show
+    forced = autograder("grade-class", SAMPLE_CLASS, "--output-dir", tmp_path, "--force")
+    assert f"[{len(STUDENTS)}/{len(STUDENTS)}]" in forced.stderr
+
+
+def test_shards_merged_give_the_grades_of_one_run(tmp_path, expected):
+    for k in (1, 2, 3):
+        autograder("grade-class", SAMPLE_CLASS, "--output-dir", tmp_path / f"shard-{k}", "--shard", f"{k}/3")
+    shards = [results_of(tmp_path / f"shard-{k}") for k in (1, 2, 3)]
+    assert sorted(s for shard in shards for s in shard) == STUDENTS  # each student in exactly one shard
+    autograder("merge", *(tmp_path / f"shard-{k}" for k in (1, 2, 3)), "--output-dir", tmp_path / "merged")
+    merged = results_of(tmp_path / "merged")
+    assert {s: part_scores_in(r) for s, r in merged.items()} == expected
+    assert read_csv(tmp_path / "merged").splitlines()[1:] == [
+        f"{s},{','.join(f'{expected[s][p]:g}' for p in PART_NAMES)},{sum(expected[s].values()):g},100" for s in STUDENTS]
+
+
+def test_a_run_killed_midway_then_rerun_has_every_grade_once(tmp_path, expected):
+    output = tmp_path / "out"
+    command = [sys.executable, "-m", "autograder", "grade-class", str(SAMPLE_CLASS), "--output-dir", str(output), "--workers", "1"]
+    run = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while len(list(output.glob("*/results.json"))) < 2:
+        assert run.poll() is None, "grade-class finished before it could be interrupted"
+        time.sleep(0.01)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    graded_before = len(list(output.glob("*/results.json")))
+    assert 2 <= graded_before < len(STUDENTS)
+
+    rerun = autograder("grade-class", SAMPLE_CLASS, "--output-dir", output)
+    assert rerun.stderr.count("\n") == len(STUDENTS) - graded_before  # one progress line per student left
+    assert {s: part_scores_in(r) for s, r in results_of(output).items()} == expected
+    assert [line.split(",")[0] for line in read_csv(output).splitlines()[1:]] == STUDENTS
+
+
+def test_in_nbgrader_layout_the_gradebook_gets_the_scores(tmp_path, expected):
+    course = new_course(tmp_path / "course")
+    for student in STUDENTS:
+        folder = course / "submitted" / student / "convnets"
+        folder.mkdir(parents=True)
+        shutil.copy(SAMPLE_CLASS / student / "convnets.ipynb", folder)
+    autograder("grade-class", course / "submitted", "--output-dir", tmp_path / "out")
+    with open_gradebook(course) as gradebook:
+        for student in STUDENTS:
+            notebook = gradebook.find_submission_notebook("convnets", "convnets", student)
+            scores = {g.name.removeprefix("tests-"): g.score for g in notebook.grades if g.name.startswith("tests-")}
+            assert scores == expected[student]
+            manual = [g for g in notebook.grades if g.name.startswith("answer-")]
+            assert all(g.needs_manual_grade for g in manual)
+
+
+def test_bad_folders_and_shards_are_clear_errors(tmp_path):
+    run = autograder("grade-class", tmp_path / "nowhere", check=False)
+    assert run.returncode == 2 and "not a folder" in run.stdout
+    run = autograder("grade-class", tmp_path, check=False)
+    assert run.returncode == 2 and "no <student>/convnets" in run.stdout
+    run = autograder("grade-class", SAMPLE_CLASS, "--shard", "4/3", check=False)
+    assert run.returncode == 2 and "--shard" in run.stdout
