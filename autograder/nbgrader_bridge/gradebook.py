@@ -15,3 +15,4 @@ def record_results(gradebook, student, part_scores, timestamp=None):
         grade.auto_score = score
         grade.needs_manual_grade = grade.manual_score is not None
     gradebook.db.commit()
+    gradebook.db.expunge_all()  # keep no ORM objects: the writer's memory stays flat in the class size

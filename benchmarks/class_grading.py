@@ -1,0 +1,134 @@
+"""Stock `nbgrader autograde` against `grade-class`, on the same generated class.
+
+    .venv/bin/python benchmarks/class_grading.py --submissions 40 --big 1000
+
+Makes a scratch nbgrader course, releases the assignment and generates N submissions, a
+realistic mix: the reference, every catalogued mistake (each loses points in one part),
+the correct variants, and blank notebooks. Then, in one run:
+
+1. stock nbgrader: `nbgrader autograde` with nbgrader's own Execute step, which runs each
+   notebook in a Jupyter kernel, hidden test cells included (they run the same property
+   suites in the kernel, through `run_hidden_suite`);
+2. `python -m autograder grade-class` on the same N notebooks (nbgrader's layout, so the
+   gradebook is written too).
+
+It prints seconds per submission for each and their ratio, and checks both gave every
+student the same code score. With --big M it then grades M submissions with grade-class
+alone, end to end, and prints the wall time, the sandboxed workers' peak memory and the
+grade-class process's own peak memory (which must not grow with M).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from autograder.audit.catalogue import CATALOGUE  # noqa: E402
+from autograder.audit.mutants import notebook_json, solved_notebook  # noqa: E402
+from autograder.nbgrader_bridge.command import nbgrader  # noqa: E402
+from autograder.nbgrader_bridge.course import new_course, open_gradebook  # noqa: E402
+
+STOCK_CONFIG = '''
+c = get_config()
+c.CourseDirectory.course_id = "convnets-course"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignment"
+'''
+
+
+def mixed_class(released, count):
+    """count notebooks: the reference, each catalogue entry, a blank; in turn."""
+    kinds = [notebook_json(solved_notebook("", released)), released.read_text()]
+    kinds += [notebook_json(solved_notebook(entry.override, released)) for entry in CATALOGUE]
+    return [kinds[i % len(kinds)] for i in range(count)]
+
+
+def make_course(folder, notebooks):
+    course = new_course(folder)
+    for number, text in enumerate(notebooks):
+        submitted = course / "submitted" / f"student{number:04d}" / "convnets"
+        submitted.mkdir(parents=True)
+        (submitted / "convnets.ipynb").write_text(text)
+    return course
+
+
+def code_scores(course):
+    with open_gradebook(course) as gradebook:
+        return {s.student.id: s.code_score for s in gradebook.assignment_submissions("convnets")}
+
+
+def timed(command, **options):
+    started = time.monotonic()
+    subprocess.run(command, check=True, **options)
+    return time.monotonic() - started
+
+
+def stock_nbgrader(course):
+    config = course / "stock_config.py"
+    config.write_text(STOCK_CONFIG)
+    command = [sys.executable, "-m", "nbgrader", "autograde", "convnets", f"--JupyterApp.config_file={config.with_suffix('')}",
+               f"--CourseDirectory.root={course}", "--log-level=ERROR"]
+    scripts = str(Path(sys.executable).parent)
+    environment = {**os.environ, "PATH": scripts + os.pathsep + os.environ["PATH"], "PYTHONWARNINGS": "ignore"}
+    return timed(command, cwd=course, env=environment, stderr=subprocess.DEVNULL)  # kernels warn about TCP
+
+
+def grade_class(submitted, output, workers=None):
+    command = [sys.executable, "-m", "autograder", "grade-class", str(submitted), "--output-dir", str(output)]
+    command += ["--workers", str(workers)] if workers else []
+    return timed(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def worker_peak_mb(output):
+    return max(json.loads(p.read_text())["extra_data"]["worker_peak_mb"] for p in output.glob("*/results.json"))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=40, help="class size for the side-by-side run")
+    parser.add_argument("--big", type=int, default=0, help="then grade this many with grade-class alone")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="convnets-benchmark-") as scratch:
+        scratch = Path(scratch)
+        released = new_course(scratch / "release") / "assignment" / "convnets" / "convnets.ipynb"
+        notebooks = mixed_class(released, args.submissions)
+
+        stock_course = make_course(scratch / "stock", notebooks)
+        stock_seconds = stock_nbgrader(stock_course)
+        ours_course = make_course(scratch / "ours", notebooks)
+        ours_seconds = grade_class(ours_course / "submitted", scratch / "ours-results")
+        same = code_scores(stock_course) == code_scores(ours_course)
+        n = args.submissions
+        print(f"{n} submissions, the same for both")
+        print(f"  stock nbgrader autograde (kernel): {stock_seconds:7.1f} s  {stock_seconds / n:6.3f} s/submission")
+        print(f"  grade-class (sandboxed workers):   {ours_seconds:7.1f} s  {ours_seconds / n:6.3f} s/submission")
+        print(f"  ratio: grade-class is {stock_seconds / ours_seconds:.1f}x faster; same code scores: {'yes' if same else 'NO'}")
+        print(f"  sandboxed worker peak memory: {worker_peak_mb(scratch / 'ours-results'):.0f} MB")
+
+        if args.big:
+            big_course = make_course(scratch / "big", mixed_class(released, args.big))
+            output = scratch / "big-results"
+            log = scratch / "big.log"
+            started = time.monotonic()
+            with open(log, "w") as stream:
+                subprocess.run([sys.executable, "-m", "autograder", "grade-class", str(big_course / "submitted"),
+                                "--output-dir", str(output)], check=True, cwd=ROOT, stdout=stream, stderr=subprocess.DEVNULL)
+            seconds = time.monotonic() - started
+            graded = len(code_scores(big_course))
+            rows = len((output / "grades.csv").read_text().splitlines()) - 1
+            print(f"{args.big} submissions with grade-class alone: {seconds:.1f} s end to end "
+                  f"({seconds / args.big:.3f} s/submission); gradebook {graded} students, grades.csv {rows} rows")
+            print(f"  sandboxed worker peak memory: {worker_peak_mb(output):.0f} MB")
+            print("  " + next(line for line in log.read_text().splitlines() if "peak memory" in line))
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
