@@ -43,7 +43,7 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
         with grader_pool(workers) as pool:
             futures = {pool.submit(grade_one, str(entry.path)): (entry, digest) for entry, digest in todo}
             for future in as_completed(futures):
-                entry, digest = futures[future]
+                entry, digest = futures.pop(future)  # and with it the result: memory stays flat
                 graded = future.result()
                 graded["extra_data"]["graded"] = [digest, fingerprint]
                 if record is not None:
