@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.audit.catalogue import CATALOGUE  # noqa: E402
 from autograder.audit.mutants import notebook_json, solved_notebook  # noqa: E402
-from autograder.nbgrader_bridge.command import nbgrader  # noqa: E402
 from autograder.nbgrader_bridge.course import new_course, open_gradebook  # noqa: E402
 
 STOCK_CONFIG = '''

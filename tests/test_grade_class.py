@@ -13,7 +13,9 @@ import pytest
 from autograder.config import COURSE_ROOT, load_settings
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
+from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.properties import PART_NAMES
+from autograder.reports.gradescope import part_scores
 
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 STUDENTS = sorted(p.name for p in SAMPLE_CLASS.iterdir())
@@ -42,26 +44,17 @@ def results_of(folder):
 @pytest.fixture(scope="module")
 def expected():
     """Each sample student graded alone by `grade`'s own function, part by part."""
-    os.environ["CONVNETS_MAX_EXAMPLES"] = "10"
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONVNETS_MAX_EXAMPLES", "10")
         settings = load_settings()
         return {s: {p: grade_path(SAMPLE_CLASS / s / "convnets.ipynb", settings).part_score(p) for p in PART_NAMES}
                 for s in STUDENTS}
-    finally:
-        del os.environ["CONVNETS_MAX_EXAMPLES"]
-
-
-def part_scores_in(results):
-    scores = dict.fromkeys(PART_NAMES, 0.0)
-    for test in results["tests"]:
-        scores[test["tags"][0]] = round(scores[test["tags"][0]] + test["score"], 6)
-    return scores
 
 
 def test_a_class_run_grades_like_grading_each_alone_and_a_rerun_grades_nothing(tmp_path, expected):
     run = autograder("grade-class", SAMPLE_CLASS, "--output-dir", tmp_path, "--workers", 2)
     results = results_of(tmp_path)
-    assert {s: part_scores_in(r) for s, r in results.items()} == expected
+    assert {s: part_scores(r) for s, r in results.items()} == expected
     lines = read_csv(tmp_path).splitlines()
     assert lines[0] == "student_id,sigmoid-graph,sigmoid-gradient,bias-folding,score,max_score"
     assert [line.split(",")[0] for line in lines[1:]] == STUDENTS
@@ -82,7 +75,7 @@ def test_shards_merged_give_the_grades_of_one_run(tmp_path, expected):
     assert sorted(s for shard in shards for s in shard) == STUDENTS  # each student in exactly one shard
     autograder("merge", *(tmp_path / f"shard-{k}" for k in (1, 2, 3)), "--output-dir", tmp_path / "merged")
     merged = results_of(tmp_path / "merged")
-    assert {s: part_scores_in(r) for s, r in merged.items()} == expected
+    assert {s: part_scores(r) for s, r in merged.items()} == expected
     assert read_csv(tmp_path / "merged").splitlines()[1:] == [
         f"{s},{','.join(f'{expected[s][p]:g}' for p in PART_NAMES)},{sum(expected[s].values()):g},100" for s in STUDENTS]
 
@@ -101,7 +94,7 @@ def test_a_run_killed_midway_then_rerun_has_every_grade_once(tmp_path, expected)
 
     rerun = autograder("grade-class", SAMPLE_CLASS, "--output-dir", output)
     assert rerun.stderr.count("\n") == len(STUDENTS) - graded_before  # one progress line per student left
-    assert {s: part_scores_in(r) for s, r in results_of(output).items()} == expected
+    assert {s: part_scores(r) for s, r in results_of(output).items()} == expected
     assert [line.split(",")[0] for line in read_csv(output).splitlines()[1:]] == STUDENTS
 
 
@@ -114,9 +107,9 @@ def test_in_nbgrader_layout_the_gradebook_gets_the_scores(tmp_path, expected):
     autograder("grade-class", course / "submitted", "--output-dir", tmp_path / "out")
     with open_gradebook(course) as gradebook:
         for student in STUDENTS:
-            notebook = gradebook.find_submission_notebook("convnets", "convnets", student)
-            scores = {g.name.removeprefix("tests-"): g.score for g in notebook.grades if g.name.startswith("tests-")}
+            scores = recorded_part_scores(gradebook, student)
             assert scores == expected[student]
+            notebook = gradebook.find_submission_notebook("convnets", "convnets", student)
             manual = [g for g in notebook.grades if g.name.startswith("answer-")]
             assert all(g.needs_manual_grade for g in manual)
 

@@ -9,7 +9,7 @@ import pytest
 from autograder.audit.mutants import solved_module
 from autograder.config import COURSE_ROOT
 from autograder.grader import grade_path
-from autograder.properties import PART_NAMES, runner
+from autograder.properties import PART_NAMES, runner, seeding
 from autograder.reports.gradescope import gradescope_results
 
 from autograder.audit.mutants import RELEASED_NOTEBOOK as RELEASED
@@ -129,14 +129,14 @@ def test_replaying_recorded_examples_changes_no_verdict_or_message(student, sett
 
 def test_examples_do_not_depend_on_which_local_modules_are_loaded(tmp_path):
     """hypothesis would draw literals from every local module the grader process imported
-    (runner.py turns that off): a module full of float literals changes nothing."""
+    (seeding.py turns that off): a module full of float literals changes nothing."""
     from hypothesis.internal.conjecture import providers
 
-    assert providers._get_local_constants() == runner._NO_LOCAL_CONSTANTS
+    assert providers._get_local_constants() == seeding._NO_LOCAL_CONSTANTS
     (tmp_path / "many_literals.py").write_text("VALUES = [0.123456789, -7.25e300, 31337.5, 1e-310]\n")
     sys.path.insert(0, str(tmp_path))
     try:
         __import__("many_literals")
-        assert providers._get_local_constants() == runner._NO_LOCAL_CONSTANTS
+        assert providers._get_local_constants() == seeding._NO_LOCAL_CONSTANTS
     finally:
         sys.path.remove(str(tmp_path))

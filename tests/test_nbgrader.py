@@ -15,6 +15,7 @@ from autograder.config import COURSE_ROOT, load_settings
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.command import nbgrader, nbgrader_command
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
+from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.nbgrader_bridge.resume import unfinished_autogrades
 from autograder.notebook_source import MASTER_NOTEBOOK
 from autograder.properties import PART_NAMES
@@ -44,8 +45,7 @@ def course(tmp_path_factory):
 
 def code_scores(course, student):
     with open_gradebook(course) as gradebook:
-        notebook = gradebook.find_submission_notebook("convnets", "convnets", student)
-        return {grade.name: grade.score for grade in notebook.grades if grade.name.startswith("tests-")}
+        return {f"tests-{part}": score for part, score in recorded_part_scores(gradebook, student).items()}
 
 
 def test_reference_full_code_marks_and_blank_zero(course):

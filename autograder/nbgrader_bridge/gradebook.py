@@ -1,4 +1,5 @@
-"""Writing a class run's scores into nbgrader's gradebook, as its SaveAutoGrades would."""
+"""A class run's scores in nbgrader's gradebook: written as its SaveAutoGrades would, and
+read back part by part."""
 from nbgrader.utils import parse_utc
 
 ASSIGNMENT = NOTEBOOK = "convnets"
@@ -16,3 +17,9 @@ def record_results(gradebook, student, part_scores, timestamp=None):
         grade.needs_manual_grade = grade.manual_score is not None
     gradebook.db.commit()
     gradebook.db.expunge_all()  # keep no ORM objects: the writer's memory stays flat in the class size
+
+
+def recorded_part_scores(gradebook, student):
+    """{part: score} of each autograded part in a student's submission."""
+    notebook = gradebook.find_submission_notebook(ASSIGNMENT, NOTEBOOK, student)
+    return {grade.name.removeprefix("tests-"): grade.score for grade in notebook.grades if grade.name.startswith("tests-")}

@@ -13,12 +13,13 @@ import copy
 import functools
 import warnings
 
-from hypothesis import given, seed
 from hypothesis.errors import HypothesisDeprecationWarning
 
 from ..config import COURSE_ROOT
 from ..sandbox.inprocess import InProcessSubmission
 from ..submission import read_cells
+from . import properties_of
+from .seeding import under_hypothesis
 
 MASTER_NOTEBOOK = COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb"
 
@@ -39,9 +40,6 @@ def passes_recorded_examples(prop, student, secret, max_examples):
 @functools.cache
 def recorded_examples(part, name, secret, max_examples):
     """The inputs of every example a passing run of the property goes through, in order."""
-    from . import properties_of
-    from .runner import hypothesis_settings, property_seed
-
     prop = next(p for p in properties_of(part) if p.name == name)
     reference, seen = _reference(), []
 
@@ -50,8 +48,7 @@ def recorded_examples(part, name, secret, max_examples):
         prop.test(reference, **inputs)  # an `assume` that rejects the inputs ends here
         seen.append(drawn)
 
-    test.__name__ = prop.test.__name__
-    seed(property_seed(secret, prop))(hypothesis_settings(max_examples)(given(**prop.strategies)(test)))()
+    under_hypothesis(prop, test, secret, max_examples)()
     return seen
 
 

@@ -19,7 +19,7 @@ class ScoreRow:
 
     @classmethod
     def of(cls, student, results):
-        maxima = part_scores({"tests": [dict(t, score=t["max_score"]) for t in results["tests"]]})
+        maxima = part_scores(results, key="max_score")
         return cls(student, part_scores(results), maxima, results["score"], sum(maxima.values()))
 
 

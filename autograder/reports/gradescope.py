@@ -25,11 +25,12 @@ def gradescope_results(report):
     }
 
 
-def part_scores(results):
-    """{part: points} from a results dict, each test counted in the part of its tag."""
+def part_scores(results, key="score"):
+    """{part: points} from a results dict, each test counted in the part of its tag;
+    key="max_score" gives each part's maximum."""
     scores = {}
     for test in results["tests"]:
-        scores[test["tags"][0]] = round(scores.get(test["tags"][0], 0.0) + test["score"], 6)
+        scores[test["tags"][0]] = round(scores.get(test["tags"][0], 0.0) + test[key], 6)
     return scores
 
 

@@ -38,7 +38,7 @@ class WireError(Exception):
 
 def send_message(sock, header, arrays=()):
     """Write one message (a JSON-able header and a list of arrays) to a socket."""
-    parts = [json.dumps(header).encode()] + [_npy_bytes(a) for a in arrays]
+    parts = _parts(header, arrays)
     chunks = [_COUNT.pack(len(parts))]
     for part in parts:
         chunks += [_LENGTH.pack(len(part)), part]
@@ -64,7 +64,11 @@ def recv_message(reader):
 
 def copy_message(header, arrays):
     """What the other side would read: the message serialised and parsed back."""
-    return _parse([json.dumps(header).encode()] + [_npy_bytes(a) for a in arrays])
+    return _parse(_parts(header, arrays))
+
+
+def _parts(header, arrays):
+    return [json.dumps(header).encode()] + [_npy_bytes(a) for a in arrays]
 
 
 def _parse(parts):

@@ -22,12 +22,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.audit.mutants import notebook_json, solved_notebook
+from autograder.audit.mutants import RELEASED_NOTEBOOK, notebook_json, solved_notebook
 from autograder.config import COURSE_ROOT
 from autograder.grader import property_points
 from autograder.nbgrader_bridge.command import nbgrader
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
+from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.properties import PART_NAMES
+from autograder.reports.gradescope import part_scores
 
 from .attacks import ATTACKS, HONEST
 from .host import host_state, leftover_workers
@@ -50,16 +52,16 @@ def student_id(attack):
     return "".join(c if c.isalnum() else "-" for c in attack.name.lower())
 
 
-def hostile_notebook(attack, port, marker, released=None):
-    notebook = solved_notebook(released=released) if released else solved_notebook()
+def hostile_notebook(attack, port, marker, released=RELEASED_NOTEBOOK):
+    notebook = solved_notebook(released=released)
     code = attack.code.replace("{port}", str(port)).replace("{marker}", str(marker))
     notebook.cells.append(nbformat.v4.new_code_cell(code))
     tamper_with(notebook, attack.tamper)
     return notebook_json(notebook)
 
 
-def honest_notebook(released=None):
-    notebook = solved_notebook(released=released) if released else solved_notebook()
+def honest_notebook(released=RELEASED_NOTEBOOK):
+    notebook = solved_notebook(released=released)
     notebook.cells.append(nbformat.v4.new_code_cell(HONEST))
     return notebook_json(notebook)
 
@@ -99,22 +101,15 @@ def grade_command(path, output):
     return json.loads(output.read_text()), seconds
 
 
-def part_scores_of(results):
-    scores = dict.fromkeys(PART_NAMES, 0.0)
-    for test in results["tests"]:
-        scores[test["tags"][0]] += test["score"]
-    return {part: round(score, 6) for part, score in scores.items()}
-
-
 # --- the two runs -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module", autouse=True)
 def few_examples():
     """Ten examples per property: enough for every attack to fail (each answers wrongly on
     every input) and every honest part to pass; the audit tests the suites at full count."""
-    os.environ["CONVNETS_MAX_EXAMPLES"] = "10"
-    yield
-    del os.environ["CONVNETS_MAX_EXAMPLES"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONVNETS_MAX_EXAMPLES", "10")
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +148,7 @@ def by_command(before, tmp_path_factory, listener, marker):
         results, seconds = grade_command(submission, folder / "results.json")
         honest_results, _ = grade_command(honest, folder / "honest-results.json")
         feedback = "\n".join([results["output"], *(t["output"] for t in results["tests"])])
-        return Graded(part_scores_of(results), seconds, feedback, results, part_scores_of(honest_results))
+        return Graded(part_scores(results), seconds, feedback, results, part_scores(honest_results))
 
     return in_lanes(grade, ATTACKS)
 
@@ -175,8 +170,8 @@ def by_nbgrader(by_command, tmp_path_factory, listener, marker):
         submit(course, "zz-honest", honest_notebook(released))
         nbgrader("autograde", "convnets", "--student=zz-honest", course_root=course, quiet=True)
         with open_gradebook(course) as gradebook:
-            honest = _nbgrader_part_scores(gradebook, "zz-honest")
-            return {a.name: Graded(_nbgrader_part_scores(gradebook, student_id(a)), seconds,
+            honest = recorded_part_scores(gradebook, "zz-honest")
+            return {a.name: Graded(recorded_part_scores(gradebook, student_id(a)), seconds,
                                    _nbgrader_feedback(course, student_id(a)), honest_after=honest) for a in attacks}
 
     lanes = [(ATTACKS[i::LANES], i) for i in range(LANES)]
@@ -189,11 +184,6 @@ def submit(course, student, text):
     folder = course / "submitted" / student / "convnets"
     folder.mkdir(parents=True)
     (folder / "convnets.ipynb").write_text(text)
-
-
-def _nbgrader_part_scores(gradebook, student):
-    notebook = gradebook.find_submission_notebook("convnets", "convnets", student)
-    return {grade.name.removeprefix("tests-"): grade.score for grade in notebook.grades if grade.name.startswith("tests-")}
 
 
 def _nbgrader_feedback(course, student):

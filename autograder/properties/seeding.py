@@ -1,0 +1,42 @@
+"""How a property runs under hypothesis: seeded, with fixed settings, the same everywhere.
+
+Both the grading run (runner.py) and the one-time draw of a passing run's examples
+(replay.py) go through `under_hypothesis`, so the two can never draw differently.
+"""
+import hashlib
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis.internal.conjecture import providers
+
+# hypothesis also draws literals found in the source of every "local" module the process
+# has imported. Which modules those are differs between the grade command, nbgrader and
+# a Jupyter kernel, and so would the examples; grading must draw the same examples
+# everywhere, so the grader offers none (and hypothesis writes no cache of them).
+# Pinned hypothesis; tests/test_grading.py checks this hook is still there.
+_NO_LOCAL_CONSTANTS = providers.Constants(integers=providers.SortedSet(), floats=providers.SortedSet(key=providers.float_to_int),
+                                          bytes=providers.SortedSet(), strings=providers.SortedSet())
+providers._get_local_constants = lambda: _NO_LOCAL_CONSTANTS
+
+
+def property_seed(secret, prop):
+    """The same secret and property give the same examples on every run and machine."""
+    digest = hashlib.sha256(f"{secret}/{prop.part}/{prop.name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def hypothesis_settings(max_examples):
+    # No example database (nothing leaks between runs or students), no deadline and no
+    # health checks (both depend on timing), no explain phase (extra runs, same verdict).
+    # Normal verbosity: quiet would drop the failing example from the error's notes.
+    return settings(
+        max_examples=max_examples, database=None, deadline=None, derandomize=False,
+        suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink], print_blob=False,
+        verbosity=Verbosity.normal,
+    )
+
+
+def under_hypothesis(prop, test, secret, max_examples):
+    """`test(**inputs)` as a hypothesis test of `prop`: its strategies, seed and settings."""
+    test.__name__ = prop.test.__name__
+    return seed(property_seed(secret, prop))(hypothesis_settings(max_examples)(given(**prop.strategies)(test)))
