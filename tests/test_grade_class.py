@@ -121,3 +121,16 @@ def test_bad_folders_and_shards_are_clear_errors(tmp_path):
     assert run.returncode == 2 and "no <student>/convnets" in run.stdout
     run = autograder("grade-class", SAMPLE_CLASS, "--shard", "4/3", check=False)
     assert run.returncode == 2 and "--shard" in run.stdout
+
+
+def test_a_merge_into_a_gradebook_keeps_when_each_was_handed_in(tmp_path):
+    for student in STUDENTS[:2]:
+        shutil.copytree(SAMPLE_CLASS / student, tmp_path / "class" / student)
+        (tmp_path / "class" / student / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+    autograder("grade-class", tmp_path / "class", "--output-dir", tmp_path / "shard", "--shard", "1/1")
+    course = new_course(tmp_path / "course")
+    autograder("merge", tmp_path / "shard", "--output-dir", tmp_path / "merged", "--course", course)
+    with open_gradebook(course) as gradebook:
+        for student in STUDENTS[:2]:
+            submitted = gradebook.find_submission("convnets", student).timestamp
+            assert submitted is not None and submitted.isoformat().startswith("2026-11-20T10:00:00")

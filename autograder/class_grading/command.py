@@ -27,9 +27,7 @@ def grade_class_command(folder, output_dir, settings, workers=None, shard=None, 
           + (f"; gradebook {gradebook_file}" if gradebook_file and gradebook_file.exists() else ""), flush=True)
     progress = Progress(len(entries))
     with _gradebook_writer(gradebook_file) as record:
-        rows = grade_class(entries, output_dir, settings, workers, force=force,
-                           record=lambda entry, results: record(entry.student, results, _timestamp(entry)),
-                           progress=progress)
+        rows = grade_class(entries, output_dir, settings, workers, force=force, record=record, progress=progress)
     progress.close()
     write_grades_csv(Path(output_dir) / "grades.csv", rows)
     print(summary_table(rows))
@@ -41,7 +39,7 @@ def grade_class_command(folder, output_dir, settings, workers=None, shard=None, 
 def merge_command(inputs, output_dir, course=None):
     """Merge class outputs into one folder and grades.csv (and the course's gradebook)."""
     with _gradebook_writer(Path(course) / "gradebook.db" if course else None) as record:
-        rows = merge_outputs(inputs, output_dir, record=lambda student, results: record(student, results, None))
+        rows = merge_outputs(inputs, output_dir, record=record)
     write_grades_csv(Path(output_dir) / "grades.csv", rows)
     print(summary_table(rows))
     print(f"Merged {len(rows)} students from {len(inputs)} outputs into {output_dir}")
@@ -50,14 +48,11 @@ def merge_command(inputs, output_dir, course=None):
 
 @contextlib.contextmanager
 def _gradebook_writer(path):
-    """record(student, results, timestamp) into the gradebook at `path`, if there is one."""
+    """record(student, results) into the gradebook at `path`, if there is one; the
+    submission's time travels in the results, so a merge of shards keeps it too."""
     if path is None or not path.exists():
-        yield lambda student, results, timestamp: None
+        yield lambda student, results: None
         return
     with open_gradebook(path.parent) as gradebook:
-        yield lambda student, results, timestamp: record_results(gradebook, student, part_scores(results), timestamp)
-
-
-def _timestamp(entry):
-    stamp = entry.path.parent / "timestamp.txt"
-    return stamp.read_text().strip() if stamp.is_file() else None
+        yield lambda student, results: record_results(gradebook, student, part_scores(results),
+                                                      results["extra_data"].get("timestamp"))

@@ -14,6 +14,12 @@ class Entry:
     student: str
     path: Path
 
+    @property
+    def timestamp(self):
+        """When it was handed in, from the timestamp.txt `nbgrader collect` leaves, if any."""
+        stamp = self.path.parent / "timestamp.txt"
+        return stamp.read_text().strip() if stamp.is_file() else None
+
 
 class RosterError(Exception):
     """The folder holds no submissions in a layout the grader knows, or a shard is malformed."""

@@ -25,7 +25,7 @@ FINGERPRINTED = ("properties", "sandbox", "grader.py", "submission.py")  # what 
 def grade_class(entries, output_dir, settings, workers, force=False, record=None, progress=None):
     """Grade `entries` ([roster.Entry]) into `output_dir`; returns [ScoreRow], one per entry.
 
-    record(entry, results): called before a student's results file is written (the
+    record(student, results): called before a student's results file is written (the
     gradebook writer); progress: a reports.progress.Progress, advanced per student."""
     output_dir = Path(output_dir)
     fingerprint = grading_fingerprint(settings)
@@ -45,9 +45,9 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
             for future in as_completed(futures):
                 entry, digest = futures.pop(future)  # and with it the result: memory stays flat
                 graded = future.result()
-                graded["extra_data"]["graded"] = [digest, fingerprint]
+                graded["extra_data"].update(graded=[digest, fingerprint], timestamp=entry.timestamp)
                 if record is not None:
-                    record(entry, graded)
+                    record(entry.student, graded)
                 write_atomically(output_dir / entry.student / "results.json", json.dumps(graded, indent=2) + "\n")
                 rows.append(ScoreRow.of(entry.student, graded))
                 if progress is not None:
