@@ -13,6 +13,8 @@ def main(argv=None):
     grade = commands.add_parser("grade", help="grade one convnets.ipynb or convnets.py")
     grade.add_argument("submission", help="the student's convnets.ipynb or convnets.py")
     grade.add_argument("--output", default="results.json", help="Gradescope results file (default: results.json)")
+    grade.add_argument("--junit", metavar="PATH", help="also write JUnit XML, one testcase per property")
+    grade.add_argument("--markdown", metavar="PATH", help='also write a Markdown summary, e.g. "$GITHUB_STEP_SUMMARY"')
 
     klass = commands.add_parser("grade-class", help="grade every student's submission in a folder, in parallel")
     klass.add_argument("folder", nargs="?", default="submitted",
@@ -42,13 +44,22 @@ def main(argv=None):
 
 def run_grade(args):
     from .grader import grade_path
-    from .reports.gradescope import write_results
+    from .reports.files import write_atomically
+    from .reports.gradescope import gradescope_results, write_results
+    from .reports.junit import junit_xml
+    from .reports.markdown import markdown_summary, points_line
 
     report = grade_path(args.submission, load_settings())
     write_results(report, args.output)
+    results = gradescope_results(report)
+    if args.junit:
+        write_atomically(args.junit, junit_xml(results))
+    if args.markdown:
+        write_atomically(args.markdown, markdown_summary(results))
     for note in report.notes:
         print(f"note: {note}")
     print(f"{args.submission}: {report.score:g}/{report.max_score:g} points; results in {args.output}")
+    print(points_line(results))
     return 0
 
 

@@ -1,9 +1,10 @@
 """The course's grading settings, read from course_config.py at the project's root."""
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 COURSE_ROOT = Path(__file__).resolve().parents[1]
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,12 @@ class GradingSettings:
     call_timeout: float
     submission_timeout: float
     worker_memory_mb: int
+    default_visibility: str = "visible"
+    visibility: dict = field(default_factory=dict)
+
+    def visibility_of(self, part, name):
+        """Who may read a property's feedback: its own key, else its part's, else the default."""
+        return self.visibility.get(f"{part}: {name}", self.visibility.get(part, self.default_visibility))
 
 
 def load_settings(path=COURSE_ROOT / "course_config.py"):
@@ -30,4 +37,12 @@ def load_settings(path=COURSE_ROOT / "course_config.py"):
         call_timeout=float(module.CALL_TIMEOUT_SECONDS),
         submission_timeout=float(module.SUBMISSION_TIMEOUT_SECONDS),
         worker_memory_mb=int(module.WORKER_MEMORY_MB),
+        default_visibility=_checked_visibility("DEFAULT_VISIBILITY", getattr(module, "DEFAULT_VISIBILITY", "visible")),
+        visibility={key: _checked_visibility(f"VISIBILITY[{key!r}]", value) for key, value in getattr(module, "VISIBILITY", {}).items()},
     )
+
+
+def _checked_visibility(setting, value):
+    if value not in VISIBILITIES:
+        raise ValueError(f"course_config.py: {setting} is {value!r}; it must be one of {', '.join(VISIBILITIES)}")
+    return value

@@ -23,6 +23,13 @@ class TestResult:
     score: float
     max_score: float
     output: str
+    visibility: str = "visible"  # who may read `output` (config.VISIBILITIES)
+
+    def student_feedback(self):
+        """`output`, unless course_config.py keeps it for staff ("hidden")."""
+        if self.visibility == "hidden":
+            return f"{self.name}: {self.score:g}/{self.max_score:g} points (its feedback is for course staff only)"
+        return self.output
 
 
 @dataclass
@@ -52,7 +59,15 @@ def property_points(settings):
         props = properties_of(part)
         total = sum(p.weight for p in props)
         shares += [(p, round(settings.part_points[part] * p.weight / total, 6)) for p in props]
+    unknown = set(settings.visibility) - {p.part for p, _ in shares} - {f"{p.part}: {p.name}" for p, _ in shares}
+    if unknown:
+        raise ValueError(f"course_config.py: VISIBILITY names no part or \"part: property\": {', '.join(sorted(unknown))}")
     return shares
+
+
+def test_result(prop, points, verdict, settings):
+    return TestResult(prop.part, prop.name, points if verdict.passed else 0.0, points, verdict.message,
+                      settings.visibility_of(prop.part, prop.name))
 
 
 def grade_path(path, settings):
@@ -105,11 +120,11 @@ def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES, rep
             verdict = failed(prop, "not run, the submission's time ran out")
         else:
             verdict = run_property(prop, student, settings.course_secret, settings.max_examples, replay=replay)
-        tests.append(TestResult(prop.part, prop.name, points if verdict.passed else 0.0, points, verdict.message))
+        tests.append(test_result(prop, points, verdict, settings))
     return GradeReport(tests, notes)
 
 
 def zero_report(settings, reason):
     """Every property at 0, with the reason as the report's note."""
-    tests = [TestResult(p.part, p.name, 0.0, points, failed(p, reason).message) for p, points in property_points(settings)]
+    tests = [test_result(p, points, failed(p, reason), settings) for p, points in property_points(settings)]
     return GradeReport(tests, [reason])

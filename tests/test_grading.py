@@ -104,8 +104,8 @@ def test_grade_command_writes_gradescope_results(reference_module, tmp_path):
     assert results["score"] == 100.0
     assert {t["tags"][0] for t in results["tests"]} == set(PART_NAMES)
     for test in results["tests"]:
-        assert set(test) == {"name", "score", "max_score", "tags", "output", "visibility"}
-        assert test["score"] == test["max_score"] and test["visibility"] == "visible"
+        assert set(test) == {"name", "score", "max_score", "status", "tags", "output", "visibility"}
+        assert test["score"] == test["max_score"] and test["status"] == "passed" and test["visibility"] == "visible"
 
 
 def test_grade_command_exits_zero_on_a_broken_notebook(tmp_path):

@@ -5,7 +5,8 @@ same process as the student's code. This preprocessor instead grades the noteboo
 code cells in a sandboxed worker (grader.py) and writes each part's result into that
 part's test cell, as the cell's output: the feedback as printed text and the points as
 a plain float, which nbgrader's SaveAutoGrades reads as partial credit. The other cells
-keep no output, so nothing a student prints can reach the grade.
+keep no output, so nothing a student prints can reach the grade. A test whose
+visibility is "hidden" (course_config.py) shows its points but not its message.
 """
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -34,7 +35,7 @@ class SandboxedGrading(NbGraderPreprocessor):
             part = part_of(cell)
             if part is None:
                 continue
-            feedback = "\n\n".join(t.output for t in report.tests if t.part == part)
+            feedback = "\n\n".join(t.student_feedback() for t in report.tests if t.part == part)
             cell.outputs = [
                 nbformat.v4.new_output("stream", name="stdout", text=preamble + feedback + "\n"),
                 nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(report.part_score(part)))},

@@ -34,7 +34,7 @@ def expect_close(actual, expected, *, rtol, atol, what):
         index = np.unravel_index(np.argmax(error - allowed), error.shape)
         where = f" at index {tuple(int(i) for i in index)}" if error.ndim else ""
         raise AssertionError(
-            f"{what} is wrong{where}: expected {expected64[index]!r}, got {actual64[index]!r}"
+            f"{what} is wrong{where}: expected {float(expected64[index])!r}, got {float(actual64[index])!r}"
         )
 
 

@@ -17,8 +17,9 @@ def gradescope_results(report):
                 "score": test.score,
                 "max_score": test.max_score,
                 "tags": [test.part],
+                "status": "passed" if test.score == test.max_score else "failed",
                 "output": test.output,
-                "visibility": "visible",
+                "visibility": test.visibility,
             }
             for test in report.tests
         ],
