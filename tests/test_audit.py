@@ -3,6 +3,8 @@ variant keeps full marks, through the real `python -m autograder audit` command.
 import subprocess
 import sys
 
+import pytest
+
 from autograder.audit.catalogue import CATALOGUE
 from autograder.config import COURSE_ROOT
 from autograder.properties import PART_NAMES
@@ -15,10 +17,27 @@ def test_catalogue_is_large_enough_and_covers_every_part():
     assert len({e.name for e in CATALOGUE}) == len(CATALOGUE)
 
 
-def test_audit_kills_every_mistake_and_spares_every_variant():
-    run = subprocess.run([sys.executable, "-m", "autograder", "audit", "--jobs", "2"],
-                         cwd=COURSE_ROOT, capture_output=True, text=True, timeout=900)
-    assert run.returncode == 0, run.stdout + run.stderr
+@pytest.fixture(scope="module")
+def audit_run():
+    return subprocess.run([sys.executable, "-m", "autograder", "audit", "--jobs", "2"],
+                          cwd=COURSE_ROOT, capture_output=True, text=True, timeout=900)
+
+
+def test_audit_kills_every_mistake_and_spares_every_variant(audit_run):
+    assert audit_run.returncode == 0, audit_run.stdout + audit_run.stderr
     mistakes = sum(e.is_mistake for e in CATALOGUE)
-    assert f"kill rate: {mistakes}/{mistakes} mistakes caught in their own part only (100%)" in run.stdout
-    assert "FAIL" not in run.stdout
+    assert f"kill rate: {mistakes}/{mistakes} mistakes caught in their own part only (100%)" in audit_run.stdout
+    assert not [line for line in audit_run.stdout.splitlines() if line.startswith("FAIL")]  # the verdict column
+
+
+def test_each_mistake_is_told_what_was_expected_on_its_smallest_input(audit_run):
+    """Under each mistake the audit prints what its student reads; every one names the
+    smallest failing input and says, in words, what was expected and what happened."""
+    blocks = ("\n" + audit_run.stdout).split("\nok   ")[1:]
+    told = {block.split()[0]: block for block in blocks}
+    for entry in (e for e in CATALOGUE if e.is_mistake):
+        feedback = told[entry.name]
+        assert "| FAILED: " in feedback and "| Smallest failing input: " in feedback, feedback
+        failure = feedback.split("| FAILED: ")[1].splitlines()[0]
+        assert any(words in failure for words in ("expected", "should", "emitted a warning", "modified in place", "use the output cached")), failure
+        assert "autograder" not in feedback and "hypothesis" not in feedback, feedback  # no grader internals

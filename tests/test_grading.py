@@ -140,3 +140,21 @@ def test_examples_do_not_depend_on_which_local_modules_are_loaded(tmp_path):
         assert providers._get_local_constants() == seeding._NO_LOCAL_CONSTANTS
     finally:
         sys.path.remove(str(tmp_path))
+
+
+def test_a_raising_submission_sees_its_own_lines_only(tmp_path, settings):
+    """The traceback in the feedback is trimmed to the student's frames: no grader code."""
+    path = tmp_path / "convnets.py"
+    path.write_text(solved_module() + '''
+def fold_biases(weights, biases, t):
+    return [shifted(b, t) for b in biases]
+
+
+def shifted(b, t):
+    return b[len(b)] - t
+''')
+    output = next(t.output for t in grade_path(path, settings).tests if t.name == "fold-deep")
+    assert "your code raised IndexError: index 1 is out of bounds" in output
+    assert "return [shifted(b, t) for b in biases]" in output and "return b[len(b)] - t" in output
+    assert "Smallest failing input: fold_deep(" in output
+    assert "autograder" not in output and "executor" not in output and "site-packages" not in output

@@ -1,5 +1,6 @@
 """Grades every catalogue entry and checks the suites' verdicts: a mistake must lose
-points in its own part and keep full marks in the others; a variant keeps full marks."""
+points in its own part and keep full marks in the others; a variant keeps full marks.
+Under each mistake the summary shows what its student reads (the first failed property)."""
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ class AuditRow:
     entry: object
     part_scores: dict
     failed_properties: tuple
+    first_feedback: str = ""  # what the student reads for the first property they failed
 
     @property
     def ok(self):
@@ -38,8 +40,8 @@ def grade_entry(entry, settings):
         report = grade_path(path, settings)
     scores = {part: report.part_score(part) for part in PART_NAMES}
     scores.update({"max:" + part: settings.part_points[part] for part in PART_NAMES})
-    failed = tuple(f"{t.part}: {t.name}" for t in report.tests if t.score < t.max_score)
-    return AuditRow(entry, scores, failed)
+    failed = [t for t in report.tests if t.score < t.max_score]
+    return AuditRow(entry, scores, tuple(f"{t.part}: {t.name}" for t in failed), failed[0].output if failed else "")
 
 
 def run_audit(settings, jobs=2, entries=CATALOGUE):
@@ -55,6 +57,7 @@ def audit_summary(rows):
         verdict = "ok  " if row.ok else "FAIL"
         caught = ", ".join(row.failed_properties) or "full marks"
         lines.append(f"{verdict} {row.entry.name:34} ({kind}): {caught}")
+        lines += [f"       | {line}" for line in row.first_feedback.splitlines()]
     mistakes = [r for r in rows if r.entry.is_mistake]
     variants = [r for r in rows if not r.entry.is_mistake]
     killed = sum(r.ok for r in mistakes)
