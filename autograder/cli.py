@@ -29,7 +29,7 @@ def main(argv=None):
     merge.add_argument("--output-dir", required=True, help="where the merged results and grades.csv go")
     merge.add_argument("--course", help="an nbgrader course folder whose gradebook.db receives the scores")
 
-    audit = commands.add_parser("audit", help="grade the mistake catalogue and print the kill rate")
+    audit = commands.add_parser("audit", help="grade the mistake catalogue and automatic mutants; print kill rates")
     audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
 
     commands.add_parser("doctor", help="show which sandbox protections are active here, checked in a live worker")
@@ -86,11 +86,15 @@ def run_merge(args):
 
 
 def run_audit(args):
-    from .audit.run import audit_summary, run_audit
+    from .audit.run import audit_summary, mutation_summary, run_audit, run_mutation_audit, stale_equivalents
 
-    rows = run_audit(load_settings(), jobs=args.jobs)
-    print(audit_summary(rows))
-    return 0 if all(row.ok for row in rows) else 1
+    settings = load_settings()
+    rows = run_audit(settings, jobs=args.jobs)
+    print(audit_summary(rows), flush=True)
+    mutant_rows = run_mutation_audit(settings, jobs=args.jobs)
+    print(mutation_summary(mutant_rows))
+    ok = all(row.ok for row in rows + mutant_rows) and not stale_equivalents(mutant_rows)
+    return 0 if ok else 1
 
 
 def run_doctor(args):

@@ -70,19 +70,18 @@ def test_result(prop, points, verdict, settings):
                       settings.visibility_of(prop.part, prop.name))
 
 
-def grade_path(path, settings):
-    """Grade a .ipynb or .py submission in a sandboxed worker; never raises for bad input.
-
-    The worker sees neither the submission's folder nor the one above it (the class)."""
+def grade_path(path, settings, parts=PART_NAMES):
+    """Grade `parts` of a .ipynb or .py submission in a sandboxed worker; never raises for
+    bad input. The worker sees neither the submission's folder nor the one above it."""
     try:
         cells = read_cells(path)
     except UnreadableSubmission as problem:
         return zero_report(settings, f"Your submission could not be read: {problem}")
     folder = Path(path).resolve().parent
-    return grade_cells(cells, settings, hidden=[folder, folder.parent])
+    return grade_cells(cells, settings, hidden=[folder, folder.parent], parts=parts)
 
 
-def grade_cells(cells, settings, hidden=()):
+def grade_cells(cells, settings, hidden=(), parts=PART_NAMES):
     """Grade code cells ([{"label", "source"}]) in a fresh sandboxed worker that cannot
     see the folders `hidden` (nor the course, see sandbox/confinement.py)."""
     started = time.monotonic()
@@ -92,7 +91,7 @@ def grade_cells(cells, settings, hidden=()):
         except WorkerLost as lost:
             report = zero_report(settings, f"Your code could not be run: {lost}")
         else:
-            report = grade_loaded(student, loaded, settings, deadline=started + settings.submission_timeout)
+            report = grade_loaded(student, loaded, settings, deadline=started + settings.submission_timeout, parts=parts)
     report.seconds = round(time.monotonic() - started, 3)
     report.worker_peak_mb = student.peak_memory_mb
     report.protections = active_protections(settings)

@@ -1,11 +1,14 @@
-"""The audit: every catalogued mistake is caught in its own part only, every correct
-variant keeps full marks, through the real `python -m autograder audit` command."""
+"""The audit, through the real `python -m autograder audit` command: every catalogued
+mistake is caught in its own part only, every correct variant keeps full marks, every
+automatic mutant is killed or confirmed equivalent (with its reason shown)."""
 import subprocess
 import sys
 
 import pytest
 
 from autograder.audit.catalogue import CATALOGUE
+from autograder.audit.equivalents import EQUIVALENT
+from autograder.audit.mutation import reference_mutants
 from autograder.config import COURSE_ROOT
 from autograder.properties import PART_NAMES
 
@@ -28,6 +31,13 @@ def test_audit_kills_every_mistake_and_spares_every_variant(audit_run):
     mistakes = sum(e.is_mistake for e in CATALOGUE)
     assert f"kill rate: {mistakes}/{mistakes} mistakes caught in their own part only (100%)" in audit_run.stdout
     assert not [line for line in audit_run.stdout.splitlines() if line.startswith("FAIL")]  # the verdict column
+
+
+def test_audit_kills_every_non_equivalent_mutant_and_explains_the_rest(audit_run):
+    mutants = len(reference_mutants()) - len(EQUIVALENT)
+    assert f"mutation score: {mutants}/{mutants} non-equivalent mutants killed (100%)" in audit_run.stdout
+    for mutant_id, reason in EQUIVALENT.items():
+        assert f"equivalent {mutant_id}\n       | {reason}" in audit_run.stdout
 
 
 def test_each_mistake_is_told_what_was_expected_on_its_smallest_input(audit_run):

@@ -1,6 +1,11 @@
-"""Grades every catalogue entry and checks the suites' verdicts: a mistake must lose
-points in its own part and keep full marks in the others; a variant keeps full marks.
-Under each mistake the summary shows what its student reads (the first failed property)."""
+"""The audit of the hidden suites, in two halves.
+
+The catalogue: a mistake must lose points in its own part and keep full marks in the
+others; a variant keeps full marks. Under each mistake the summary shows what its
+student reads (the first failed property).
+The mutants (mutation.py): each must lose points in its part, unless equivalents.py
+records it as equivalent to the reference, and then it must keep full marks.
+"""
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +14,9 @@ from ..grader import grade_path
 from ..parallel import grader_pool
 from ..properties import PART_NAMES
 from .catalogue import CATALOGUE
+from .equivalents import EQUIVALENT
 from .mutants import solved_module
+from .mutation import reference_mutants
 
 
 @dataclass(frozen=True)
@@ -33,20 +40,85 @@ class AuditRow:
                 if not part.startswith("max:")}
 
 
-def grade_entry(entry, settings):
+@dataclass(frozen=True)
+class MutantRow:
+    mutant: object
+    failed_properties: tuple
+
+    @property
+    def killed(self):
+        return bool(self.failed_properties)
+
+    @property
+    def equivalent_because(self):
+        return EQUIVALENT.get(self.mutant.id)
+
+    @property
+    def ok(self):
+        """Killed, or confirmed equivalent and spared: a killed equivalent would mean a
+        suite that fails correct code."""
+        return self.killed != bool(self.equivalent_because)
+
+
+def grade_override(override, settings, parts=PART_NAMES):
+    """The reference with `override`'s definitions swapped in, graded as a student's module."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "convnets.py"
-        path.write_text(solved_module(entry.override))
-        report = grade_path(path, settings)
+        path.write_text(solved_module(override))
+        return grade_path(path, settings, parts)
+
+
+def grade_entry(entry, settings):
+    report = grade_override(entry.override, settings)
     scores = {part: report.part_score(part) for part in PART_NAMES}
     scores.update({"max:" + part: settings.part_points[part] for part in PART_NAMES})
     failed = [t for t in report.tests if t.score < t.max_score]
     return AuditRow(entry, scores, tuple(f"{t.part}: {t.name}" for t in failed), failed[0].output if failed else "")
 
 
+def grade_mutant(mutant, settings):
+    report = grade_override(mutant.override, settings, parts=[mutant.part])
+    return MutantRow(mutant, tuple(t.name for t in report.tests if t.score < t.max_score))
+
+
 def run_audit(settings, jobs=2, entries=CATALOGUE):
     with grader_pool(jobs) as pool:
         return list(pool.map(grade_entry, entries, [settings] * len(entries)))
+
+
+def run_mutation_audit(settings, jobs=2, mutants=None):
+    mutants = reference_mutants() if mutants is None else mutants
+    with grader_pool(jobs) as pool:
+        return list(pool.map(grade_mutant, mutants, [settings] * len(mutants)))
+
+
+def stale_equivalents(rows):
+    """Entries of equivalents.py that name no mutant any more (the reference changed)."""
+    return sorted(set(EQUIVALENT) - {row.mutant.id for row in rows})
+
+
+def mutation_summary(rows):
+    """Per part: mutants made, killed, confirmed equivalent; then every row not ok."""
+    lines = []
+    for part in PART_NAMES:
+        mine = [r for r in rows if r.mutant.part == part]
+        killed = sum(r.killed for r in mine)
+        equivalent = sum(r.ok and not r.killed for r in mine)
+        lines.append(f"mutants of {part}: {len(mine)} made, {killed} killed, {equivalent} confirmed equivalent, "
+                     f"{len(mine) - killed - equivalent} survived")
+    for row in rows:
+        if row.ok and not row.killed:
+            lines.append(f"equivalent {row.mutant.id}\n       | {row.equivalent_because}")
+        elif not row.ok and row.killed:
+            lines.append(f"FAIL killed but listed as equivalent: {row.mutant.id} ({', '.join(row.failed_properties)})")
+        elif not row.ok:
+            lines.append(f"FAIL survived: {row.mutant.id}")
+    lines += [f"FAIL equivalents.py names no mutant: {key}" for key in stale_equivalents(rows)]
+    non_equivalent = [r for r in rows if not r.equivalent_because]
+    killed = sum(r.killed for r in non_equivalent)
+    lines.append(f"mutation score: {killed}/{len(non_equivalent)} non-equivalent mutants killed "
+                 f"({100 * killed / max(len(non_equivalent), 1):.0f}%)")
+    return "\n".join(lines)
 
 
 def audit_summary(rows):

@@ -1,0 +1,11 @@
+"""Mutants (mutation.py) confirmed equivalent to the reference by a person, with why.
+
+An audit fails on a surviving mutant that is not here, on an entry here that the
+suites kill (they would fail correct code), and on an entry that names no mutant.
+Keys are mutant ids as the audit prints them.
+"""
+EQUIVALENT = {
+    "sigmoid | return np.where(x >= 0, 1 / (1 + e), e / (1 + e)) | col 20: >= -> >":
+        "The branches differ only at x = 0 (and -0.0), where e = exp(0) = 1 exactly and both "
+        "give 1 / 2 = 0.5 exactly; in float32 too.",
+}

@@ -1,0 +1,55 @@
+"""The automatic mutants: made only where students write code, one change each, in the
+four families; and the audit reports a hole when a suite is weakened on purpose."""
+import ast
+
+import pytest
+
+from autograder import properties
+from autograder.audit import run
+from autograder.audit.equivalents import EQUIVALENT
+from autograder.audit.mutants import solved_module
+from autograder.audit.mutation import Mutant, reference_mutants
+from autograder.properties import PART_NAMES
+
+
+@pytest.fixture(scope="module")
+def mutants():
+    return reference_mutants()
+
+
+def test_every_part_gets_mutants_of_every_family(mutants):
+    assert {m.part for m in mutants} == set(PART_NAMES)
+    assert len({m.id for m in mutants}) == len(mutants)
+    changes = " ".join(m.id.rsplit(": ", 1)[1] for m in mutants)
+    for family in ("+ -> -", "* -> /", ">= -> >", "1.0 -> 2.0", "axis=1 -> axis=0", "axis=1 -> no axis",
+                   "unary minus dropped", "returned value negated"):
+        assert family in changes
+
+
+def test_each_mutant_changes_the_reference_once_and_only_inside_a_solution(mutants):
+    reference = ast.dump(ast.parse(solved_module()))
+    for mutant in mutants:
+        module = solved_module(mutant.override)
+        assert ast.dump(ast.parse(module)) != reference, mutant.id
+    given = [m for m in mutants if "self.c = c" in m.id or "self.nodes = list(nodes)" in m.id]
+    assert not given  # AddConstant.__init__ and Chain.__init__ are given code, not the student's
+
+
+def test_a_weakened_suite_lets_mutants_survive_and_the_audit_says_so(settings, monkeypatch, mutants):
+    """Keep only bias-folding's one-layer property: a mutant of the hidden-layer logic
+    must then survive, and be reported as a hole; one that breaks a single layer is
+    still killed."""
+    one_layer = [p for p in properties.properties_of("bias-folding") if p.name in ("threshold", "fold-one-layer")]
+    monkeypatch.setitem(properties._REGISTRY, "bias-folding", one_layer)
+    single_layer = next(m for m in mutants if m.id == "fold_biases | if layer > 0: | col 11: > -> >=")
+    hidden_layer = next(m for m in mutants if m.id == "fold_biases | new_b = new_b - t | col 20: - -> +")
+    rows = [run.grade_mutant(single_layer, settings), run.grade_mutant(hidden_layer, settings)]
+    assert [row.killed for row in rows] == [True, False]
+    assert "FAIL survived: fold_biases | new_b = new_b - t | col 20: - -> +" in run.mutation_summary(rows)
+
+
+def test_an_equivalent_that_gets_killed_fails_the_audit():
+    """A mutant confirmed equivalent is correct code: a suite that kills it is unfair."""
+    equivalent_id = next(iter(EQUIVALENT))
+    row = run.MutantRow(Mutant(equivalent_id, "sigmoid-gradient", ""), failed_properties=("sigmoid-values",))
+    assert not row.ok and "FAIL killed but listed as equivalent" in run.mutation_summary([row])
