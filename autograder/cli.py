@@ -1,6 +1,6 @@
-"""python -m autograder: grade a submission or a whole class, merge class shards, audit
-the suites, check the sandbox, make the release, run the demo, or run nbgrader with the
-course's configuration."""
+"""python -m autograder: grade a submission or a whole class, merge class shards, report
+on a class, audit the suites, check the sandbox, make the release, run the demo, or run
+nbgrader with the course's configuration."""
 import argparse
 
 from .config import load_settings
@@ -28,6 +28,10 @@ def main(argv=None):
     merge.add_argument("inputs", nargs="+", help="grade-class output folders")
     merge.add_argument("--output-dir", required=True, help="where the merged results and grades.csv go")
     merge.add_argument("--course", help="an nbgrader course folder whose gradebook.db receives the scores")
+
+    report = commands.add_parser("report", help="an HTML report of a graded class: scores, failures, common mistakes, time")
+    report.add_argument("folder", nargs="?", default="class_results", help="a grade-class output folder (default: class_results)")
+    report.add_argument("--output", help="where the page goes (default: FOLDER/report.html)")
 
     audit = commands.add_parser("audit", help="grade the mistake catalogue and automatic mutants; print kill rates")
     audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
@@ -85,6 +89,17 @@ def run_merge(args):
         return 2
 
 
+def run_report(args):
+    from .reports.class_report import NoResults, write_class_report
+
+    try:
+        print(f"Wrote {write_class_report(args.folder, args.output)}")
+    except NoResults as problem:
+        print(f"error: {problem}")
+        return 2
+    return 0
+
+
 def run_audit(args):
     from .audit.run import audit_summary, mutation_summary, run_audit, run_mutation_audit, stale_equivalents
 
@@ -123,4 +138,4 @@ def run_nbgrader(args):
     return nbgrader(*args.arguments, check=False).returncode
 
 
-COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "audit": run_audit, "doctor": run_doctor, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}
+COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "report": run_report, "audit": run_audit, "doctor": run_doctor, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}

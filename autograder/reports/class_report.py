@@ -1,0 +1,152 @@
+"""The instructor's report: one self-contained HTML page for a graded class.
+
+Read from a grade-class output folder (`<student>/results.json`, Gradescope's format):
+the score histogram, each property's failure rate, the most common mistakes with
+their smallest counterexample, and the grading time per submission. Plots are drawn
+with matplotlib and embedded as PNG data, so the page is a single file to mail or
+attach to a CI run.
+"""
+import base64
+import html
+import io
+import json
+import statistics
+from collections import Counter
+from pathlib import Path
+
+from ..properties import PART_NAMES
+from .files import write_atomically
+
+COUNTEREXAMPLE = "Smallest failing input:"
+
+
+class NoResults(Exception):
+    """The folder holds no <student>/results.json."""
+
+
+def read_class(folder):
+    """{student: results} for every <student>/results.json under `folder`."""
+    paths = sorted(Path(folder).glob("*/results.json"))
+    if not paths:
+        raise NoResults(f"{folder} has no <student>/results.json; run grade-class with --output-dir {folder} first")
+    return {path.parent.name: json.loads(path.read_text()) for path in paths}
+
+
+def common_mistakes(students, top=10):
+    """[(count, test name, what failed, smallest counterexample)], most common first.
+    Shrinking is deterministic, so students with the same mistake get the same message."""
+    counts = Counter()
+    for results in students.values():
+        for test in results["tests"]:
+            if test["score"] < test["max_score"]:
+                counts[(test["name"], *_failure_and_example(test["output"]))] += 1
+    return [(count, *key) for key, count in counts.most_common(top)]
+
+
+def failure_rates(students):
+    """{test name: fraction of students who lost its points}, in grading order."""
+    names = [t["name"] for t in next(iter(students.values()))["tests"]]
+    lost = Counter(t["name"] for r in students.values() for t in r["tests"] if t["score"] < t["max_score"])
+    return {name: lost[name] / len(students) for name in names}
+
+
+def class_report_html(students, title="convnets"):
+    scores = [r["score"] for r in students.values()]
+    maximum = max(sum(t["max_score"] for t in r["tests"]) for r in students.values())
+    seconds = [r.get("execution_time", 0.0) for r in students.values()]
+    rates = failure_rates(students)
+    sections = [
+        f"<h1>{html.escape(title)}: {len(students)} submissions</h1>",
+        _table(["", "mean", "median", "full marks", "zero"],
+               [["total", f"{statistics.mean(scores):.1f}/{maximum:g}", f"{statistics.median(scores):g}",
+                 str(sum(s == maximum for s in scores)), str(sum(s == 0 for s in scores))]] + _part_rows(students)),
+        "<h2>Scores</h2>", _figure(_histogram(scores, "total score", range(0, int(maximum) + 6, 5)), "score histogram"),
+        "<h2>Failure rate of each property</h2>", _figure(_bars(rates), "failure rate of each property"),
+        "<h2>Most common mistakes</h2>",
+        _table(["students", "property", "what failed", "smallest counterexample"],
+               [[str(n), name, failure, example] for n, name, failure, example in common_mistakes(students)],
+               preformatted=[3]),
+        "<h2>Grading time per submission</h2>",
+        f"<p>median {statistics.median(seconds):.2f} s, slowest {max(seconds):.2f} s, "
+        f"{sum(seconds):.0f} s in all (one worker's time; grade-class runs several at once).</p>",
+        _figure(_histogram(seconds, "seconds", 20), "grading time histogram"),
+    ]
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)} report</title>"
+            f"<style>{STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n")
+
+
+def write_class_report(folder, output=None, title="convnets"):
+    """Write the report for the grade-class output `folder`; returns where it went."""
+    output = Path(output) if output else Path(folder) / "report.html"
+    write_atomically(output, class_report_html(read_class(folder), title))
+    return output
+
+
+STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
+         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;"
+         "text-align:left;vertical-align:top}pre{margin:0;font-size:.85em}img{max-width:100%}")
+
+
+def _part_rows(students):
+    rows = []
+    for part in PART_NAMES:
+        tests = [[t for t in r["tests"] if t["tags"][0] == part] for r in students.values()]
+        scores = [sum(t["score"] for t in mine) for mine in tests]
+        top = max(sum(t["max_score"] for t in mine) for mine in tests)
+        rows.append([part, f"{statistics.mean(scores):.1f}/{top:g}", f"{statistics.median(scores):g}",
+                     str(sum(s == top for s in scores)), str(sum(s == 0 for s in scores))])
+    return rows
+
+
+def _failure_and_example(output):
+    failed = next((line[len("FAILED: "):] for line in output.splitlines() if line.startswith("FAILED: ")), output)
+    example = output.split(COUNTEREXAMPLE, 1)[1].strip() if COUNTEREXAMPLE in output else ""
+    return failed, example
+
+
+def _table(header, rows, preformatted=()):
+    """An HTML table of text cells; the columns in `preformatted` keep their line breaks."""
+    def cell(column, value):
+        text = html.escape(value)
+        return f"<td><pre>{text}</pre></td>" if column in preformatted else f"<td>{text}</td>"
+
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(cell(i, v) for i, v in enumerate(row)) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _histogram(values, label, bins):
+    figure, axes = _new_figure()
+    axes.hist(values, bins=bins, color="#4477aa", edgecolor="white")
+    axes.set_xlabel(label)
+    axes.set_ylabel("submissions")
+    return figure
+
+
+def _bars(rates):
+    figure, axes = _new_figure(height=0.28 * len(rates) + 1)
+    names = list(rates)[::-1]
+    axes.barh(names, [rates[n] * 100 for n in names], color="#cc6677")
+    axes.set_xlabel("% of students who lost the property's points")
+    axes.set_xlim(0, 100)
+    return figure
+
+
+def _new_figure(height=3.0):
+    import matplotlib
+
+    matplotlib.use("Agg")  # no screen: draw to memory
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(8, height), layout="constrained")
+    return figure, axes
+
+
+def _figure(figure, description):
+    from matplotlib import pyplot
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    pyplot.close(figure)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="{html.escape(description)}" src="data:image/png;base64,{data}">'
