@@ -32,6 +32,7 @@ def main(argv=None):
     report = commands.add_parser("report", help="an HTML report of a graded class: scores, failures, common mistakes, time")
     report.add_argument("folder", nargs="?", default="class_results", help="a grade-class output folder (default: class_results)")
     report.add_argument("--output", help="where the page goes (default: FOLDER/report.html)")
+    report.add_argument("--markdown", metavar="PATH", help='also write its tables as Markdown, e.g. "$GITHUB_STEP_SUMMARY"')
 
     audit = commands.add_parser("audit", help="grade the mistake catalogue and automatic mutants; print kill rates")
     audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
@@ -93,7 +94,7 @@ def run_report(args):
     from .reports.class_report import NoResults, write_class_report
 
     try:
-        print(f"Wrote {write_class_report(args.folder, args.output)}")
+        print(f"Wrote {write_class_report(args.folder, args.output, markdown=args.markdown)}")
     except NoResults as problem:
         print(f"error: {problem}")
         return 2

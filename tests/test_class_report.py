@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from autograder.config import COURSE_ROOT
-from autograder.reports.class_report import common_mistakes, failure_rates, read_class
+from autograder.reports.class_report import common_mistakes, failure_rates, read_class, score_statistics
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Appended to a copy of the page: after loading, record whether each image decoded and
@@ -38,8 +38,8 @@ def graded_class(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def report(graded_class):
-    run = subprocess.run([sys.executable, "-m", "autograder", "report", str(graded_class)],
-                         cwd=COURSE_ROOT, capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-m", "autograder", "report", str(graded_class), "--markdown",
+                          str(graded_class / "summary.md")], cwd=COURSE_ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     return graded_class / "report.html"
 
@@ -47,6 +47,8 @@ def report(graded_class):
 def test_failure_rates_and_common_mistakes_count_students(graded_class):
     students = read_class(graded_class)
     assert len(students) == 6
+    # the sample class scores 100, 0, 90, 95, 68, 100 (autograder/release.py's ROSTER)
+    assert score_statistics(students)[0] == ["total", "75.5/100", "92.5", "2", "1"]
     rates = failure_rates(students)
     assert len(rates) == 16
     for name, rate in rates.items():
@@ -63,6 +65,16 @@ def test_report_is_one_self_contained_page(report):
     assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', page)) == 3
     assert not re.search(r'(src|href)="(?!data:)', page)  # nothing to fetch
     assert "Most common mistakes" in page and "smallest counterexample" in page
+
+
+def test_markdown_summary_has_the_same_tables(report, graded_class):
+    summary = (graded_class / "summary.md").read_text()
+    students = read_class(graded_class)
+    assert summary.startswith("## convnets: 6 submissions")
+    for row in score_statistics(students):
+        assert "| " + " | ".join(row) + " |" in summary
+    count, name, failure, _ = common_mistakes(students)[0]
+    assert f"| {count} | {name} | {failure} |" in summary
 
 
 def test_report_on_a_folder_without_results_says_what_to_do(tmp_path):

@@ -4,7 +4,7 @@ Read from a grade-class output folder (`<student>/results.json`, Gradescope's fo
 the score histogram, each property's failure rate, the most common mistakes with
 their smallest counterexample, and the grading time per submission. Plots are drawn
 with matplotlib and embedded as PNG data, so the page is a single file to mail or
-attach to a CI run.
+attach to a CI run. Its tables also come as Markdown, for a CI job summary.
 """
 import base64
 import html
@@ -50,6 +50,21 @@ def failure_rates(students):
     return {name: lost[name] / len(students) for name in names}
 
 
+def score_statistics(students):
+    """[[part or "total", mean/max, median, how many at full marks, how many at zero]]."""
+    rows = []
+    for part in (None, *PART_NAMES):
+        mine = [[t for t in r["tests"] if part in (None, t["tags"][0])] for r in students.values()]
+        scores = [sum(t["score"] for t in tests) for tests in mine]
+        top = max(sum(t["max_score"] for t in tests) for tests in mine)
+        rows.append([part or "total", f"{statistics.mean(scores):.1f}/{top:g}", f"{statistics.median(scores):g}",
+                     str(sum(s == top for s in scores)), str(sum(s == 0 for s in scores))])
+    return rows
+
+
+STATISTICS_HEADER = ["", "mean", "median", "full marks", "zero"]
+
+
 def class_report_html(students, title="convnets"):
     scores = [r["score"] for r in students.values()]
     maximum = max(sum(t["max_score"] for t in r["tests"]) for r in students.values())
@@ -57,9 +72,7 @@ def class_report_html(students, title="convnets"):
     rates = failure_rates(students)
     sections = [
         f"<h1>{html.escape(title)}: {len(students)} submissions</h1>",
-        _table(["", "mean", "median", "full marks", "zero"],
-               [["total", f"{statistics.mean(scores):.1f}/{maximum:g}", f"{statistics.median(scores):g}",
-                 str(sum(s == maximum for s in scores)), str(sum(s == 0 for s in scores))]] + _part_rows(students)),
+        _table(STATISTICS_HEADER, score_statistics(students)),
         "<h2>Scores</h2>", _figure(_histogram(scores, "total score", range(0, int(maximum) + 6, 5)), "score histogram"),
         "<h2>Failure rate of each property</h2>", _figure(_bars(rates), "failure rate of each property"),
         "<h2>Most common mistakes</h2>",
@@ -75,27 +88,29 @@ def class_report_html(students, title="convnets"):
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n")
 
 
-def write_class_report(folder, output=None, title="convnets"):
-    """Write the report for the grade-class output `folder`; returns where it went."""
+def class_report_markdown(students, title="convnets", top=5):
+    """The report's tables in Markdown, for a CI job summary (no plots)."""
+    lines = [f"## {title}: {len(students)} submissions", "", "| " + " | ".join(STATISTICS_HEADER) + " |",
+             "|---|---:|---:|---:|---:|", *("| " + " | ".join(row) + " |" for row in score_statistics(students)),
+             "", "### Most common mistakes", "", "| students | property | what failed |", "|---:|---|---|"]
+    lines += [f"| {n} | {name} | {failure.replace('|', '/')} |" for n, name, failure, _ in common_mistakes(students, top)]
+    return "\n".join(lines) + "\n"
+
+
+def write_class_report(folder, output=None, title="convnets", markdown=None):
+    """Write the HTML report for the grade-class output `folder` (and the Markdown one
+    to `markdown`, if given); returns where the HTML went."""
+    students = read_class(folder)
     output = Path(output) if output else Path(folder) / "report.html"
-    write_atomically(output, class_report_html(read_class(folder), title))
+    write_atomically(output, class_report_html(students, title))
+    if markdown:
+        write_atomically(markdown, class_report_markdown(students, title))
     return output
 
 
 STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
          "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;"
          "text-align:left;vertical-align:top}pre{margin:0;font-size:.85em}img{max-width:100%}")
-
-
-def _part_rows(students):
-    rows = []
-    for part in PART_NAMES:
-        tests = [[t for t in r["tests"] if t["tags"][0] == part] for r in students.values()]
-        scores = [sum(t["score"] for t in mine) for mine in tests]
-        top = max(sum(t["max_score"] for t in mine) for mine in tests)
-        rows.append([part, f"{statistics.mean(scores):.1f}/{top:g}", f"{statistics.median(scores):g}",
-                     str(sum(s == top for s in scores)), str(sum(s == 0 for s in scores))])
-    return rows
 
 
 def _failure_and_example(output):
