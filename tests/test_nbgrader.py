@@ -1,6 +1,7 @@
 """nbgrader's round trip through course_config.py: generate, autograde, export, feedback;
 the hidden test cells run in a real kernel give the same scores; a killed autograde resumes."""
 import csv
+from html import escape
 import shutil
 import signal
 import subprocess
@@ -66,10 +67,16 @@ def test_export_writes_every_student(course):
     assert float(rows["naive"]["raw_score"]) == 95.0
 
 
-def test_feedback_shows_messages_but_never_hidden_test_source(course):
+def test_feedback_shows_messages_but_never_hidden_test_source(course, settings):
     html = (course / "feedback" / "naive" / "convnets" / "convnets.html").read_text()
     assert "sigmoid-no-overflow" in html and "Smallest failing input" in html
     assert "run_hidden_suite" not in html and "HIDDEN TESTS" not in html
+    report = grade_path(course / "submitted" / "naive" / "convnets" / "convnets.ipynb", settings)
+    for test in report.tests:  # the same messages as every other report, word for word
+        assert escape(test.output, quote=False) in html or escape(test.output) in html, test.name
+    hidden_source = "".join(c.source for c in nbformat.read(MASTER_NOTEBOOK, as_version=4).cells if "BEGIN HIDDEN TESTS" in c.source)
+    assert hidden_source and not [line for line in hidden_source.splitlines()
+                                  if line.strip() and not line.lstrip().startswith("#") and escape(line.strip()) in html]
 
 
 def test_written_answers_wait_for_a_human(course):
