@@ -16,6 +16,7 @@ PART_POINTS = {
     "sigmoid-graph": 30.0,
     "sigmoid-gradient": 30.0,
     "bias-folding": 40.0,
+    "conv-folding": 30.0,  # 0 leaves the part out: no cells in the release, no tests graded
 }
 
 # Who may read each property's feedback, in Gradescope's words: "visible" (at once),

@@ -53,13 +53,16 @@ class GradeReport:
 
 
 def property_points(settings):
-    """[(property, points)]: each part's points shared among its properties by weight."""
-    shares = []
+    """[(property, points)]: each part's points shared among its properties by weight; a
+    part with no points (left out of the course, see course_config.py) has no tests."""
+    shares, known = [], set()
     for part in PART_NAMES:
-        props = properties_of(part)
-        total = sum(p.weight for p in props)
-        shares += [(p, round(settings.part_points[part] * p.weight / total, 6)) for p in props]
-    unknown = set(settings.visibility) - {p.part for p, _ in shares} - {f"{p.part}: {p.name}" for p, _ in shares}
+        props, points = properties_of(part), settings.part_points.get(part, 0.0)
+        known |= {part, *(f"{part}: {p.name}" for p in props)}
+        if points:
+            total = sum(p.weight for p in props)
+            shares += [(p, round(points * p.weight / total, 6)) for p in props]
+    unknown = set(settings.visibility) - known
     if unknown:
         raise ValueError(f"course_config.py: VISIBILITY names no part or \"part: property\": {', '.join(sorted(unknown))}")
     return shares

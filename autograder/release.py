@@ -6,9 +6,9 @@ from pathlib import Path
 
 from .audit.catalogue import CATALOGUE
 from .audit.mutants import notebook_json, solved_notebook
-from .config import COURSE_ROOT
+from .config import COURSE_ROOT, load_settings
 from .nbgrader_bridge.course import new_course
-from .notebook_source import write_master
+from .notebook_source import parts_left_out, write_master
 
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 # Students of the bundled sample class: who they are and which catalogue entry they
@@ -37,8 +37,9 @@ def sample_notebook(student, released):
 
 
 def make_release():
-    """Regenerate solutions/convnets/convnets.ipynb, assignment/ and sample_class/."""
-    write_master()
+    """Regenerate solutions/convnets/convnets.ipynb, assignment/ and sample_class/,
+    without the parts course_config.py gives no points."""
+    write_master(left_out=parts_left_out(load_settings()))
     released = generate_release()
     target = COURSE_ROOT / "assignment" / "convnets"
     shutil.rmtree(target, ignore_errors=True)

@@ -9,14 +9,15 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Convnets, theory: sigmoid as a graph, and thresholds that add nothing
 #
-# This notebook has three graded coding parts and two written answers.
+# This notebook has graded coding parts and written answers:
 #
 # | part | what you write | points |
 # |---|---|---|
 # | 1. `sigmoid-graph` | four nodes, `Chain`, `sigmoid_graph` | 30 |
 # | 2. `sigmoid-gradient` | a stable `sigmoid`, `sigmoid_grad`, the fused `Sigmoid` node | 30 |
 # | 3. `bias-folding` | `threshold`, `fold_biases` | 40 |
-# | written | two short explanations, graded by hand | 20 |
+# | written | two short explanations (parts 2 and 3), graded by hand | 20 |
+# | 4. `conv-folding` | per-neuron thresholds in `fold_biases`, `fold_conv_thresholds`, and a short explanation | 30 + 5 |
 #
 # **How your code is graded.** Write your code where it says `YOUR CODE HERE` and keep
 # every name and signature as it is. After each part, a cell of quick checks lets you
@@ -24,7 +25,8 @@
 # *property-based* tests try your functions on many generated inputs (odd shapes,
 # float32 and float64, huge and tiny values, deep and shallow networks). For every
 # property that fails, your feedback names the property and shows the smallest input
-# on which it failed. A mistake in one part costs points in that part only.
+# on which it failed. A mistake costs points only in the parts that grade the function
+# it is in.
 #
 # Arrays are numpy arrays, and operations are elementwise unless we say otherwise.
 # Don't print warnings on purpose, and don't modify arrays you were given.
@@ -359,13 +361,17 @@ def fold_biases(weights, biases, t):
     Returns a new list; weights and biases are left unmodified.
     """
     ### BEGIN SOLUTION
+    hidden = len(weights) - 1
+    # part 4: t may also be a list, one threshold (or one per neuron) per hidden layer
+    thresholds = list(t) if isinstance(t, (list, tuple)) else [t] * hidden
     folded = []
     for layer, (W, b) in enumerate(zip(weights, biases)):
         new_b = b.copy()
         if layer > 0:
-            new_b = new_b + t * W.sum(axis=1)
-        if layer < len(weights) - 1:
-            new_b = new_b - t
+            # its inputs are t lower than the threshold network's: W (h - t) = W h - W t
+            new_b = new_b + W @ (thresholds[layer - 1] * np.ones(W.shape[1]))
+        if layer < hidden:
+            new_b = new_b - thresholds[layer]
         folded.append(new_b)
     return folded
     ### END SOLUTION
@@ -390,4 +396,184 @@ print("Part 3 quick checks passed.")
 from autograder.notebook import run_hidden_suite
 
 run_hidden_suite("bias-folding", globals())
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "conv-intro", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["conv-folding"]
+# ## Part 4: beyond the sheet: thresholds per neuron, and through convolutions
+#
+# **Thresholds per neuron.** Nothing in part 3 needs one $t$ for the whole network.
+# Extend your `fold_biases` so that `t` may also be a **list with one entry per hidden
+# layer**, each a float or an array with one threshold per neuron of that layer (the
+# activation of hidden layer $l$ is then $\max\{t_l, z\}$ neuron by neuron). A float `t`
+# must work exactly as before. The correction for layer $l$ becomes $W_l\, t_{l-1}$, the
+# weights times the previous layer's thresholds (for one shared $t$ that is
+# $t \sum_j W_{ij}$, as before).
+#
+# **Convolutions.** A convolutional network here is a list of layers, each a dict:
+#
+# | layer | keys |
+# |---|---|
+# | convolution | `"kind": "conv"`, `"kernels"` of shape (filters, channels, k, k), `"bias"` (filters,), `"stride"`, `"padding"`, optionally `"pad_value"` (default 0.0) |
+# | pooling | `"kind": "maxpool"` or `"avgpool"`, `"size"` (windows of size x size, stride size) |
+# | flatten | `"kind": "flatten"` |
+# | dense | `"kind": "dense"`, `"weights"` (out, in), `"bias"` (out,) |
+#
+# `convnet_forward(layers, x, activation)` (given below) runs it on a batch `x` of shape
+# (batch, channels, height, width); the activation follows every conv and dense layer
+# but the last of them. The shift argument of part 3 carries over: after an activation
+# the ReLU network's values are $t$ below the threshold network's; a max- or
+# average-pool and a flatten keep that shift as it is; a convolution without padding turns
+# an input shifted by $t$ into an output shifted by $t$ times the **sum of each filter's
+# kernel** (over channels and positions), a per-filter constant that its bias can absorb.
+#
+# Write `fold_conv_thresholds(layers, t)`: a **new list of new layer dicts** (same kinds,
+# same kernels and weights) such that `convnet_forward(fold_conv_thresholds(layers, t), x, relu)`
+# equals `convnet_forward(layers, x, lambda z: threshold(z, t))`. Don't modify `layers`.
+#
+# **Zero padding.** A padded convolution whose input is shifted sees zeros at the border
+# where the threshold network saw zeros too, but the ReLU network's zeros stand for
+# $t$, not $0$. There, either make the network exact by padding the ReLU network's input
+# with the right constant (`"pad_value"`), or refuse with
+# `raise ValueError("...padding...")`, saying why. Refuse only where padding really
+# breaks the folding: padding on the first layer, whose input is `x` itself, is fine.
+
+# %% nbgrader={"grade": false, "grade_id": "given-convnet", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["conv-folding"]
+def conv2d(x, kernels, bias, stride=1, padding=0, pad_value=0.0):
+    """Pad each side of x (batch, channels, height, width) with `padding` rows and columns
+    of pad_value, then slide each filter over it with the given stride."""
+    x = np.pad(x, [(0, 0), (0, 0), (padding, padding), (padding, padding)], constant_values=pad_value)
+    k = kernels.shape[2]
+    height, width = (x.shape[2] - k) // stride + 1, (x.shape[3] - k) // stride + 1
+    out = np.empty((x.shape[0], kernels.shape[0], height, width))
+    for i in range(height):
+        for j in range(width):
+            patch = x[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
+            out[:, :, i, j] = np.tensordot(patch, kernels, axes=([1, 2, 3], [1, 2, 3]))
+    return out + bias[:, None, None]
+
+
+def pool2d(x, size, reduce):
+    """Each channel cut into size x size windows (stride size), each window reduced to one value."""
+    height, width = x.shape[2] // size, x.shape[3] // size
+    windows = x[:, :, :height * size, :width * size].reshape(x.shape[0], x.shape[1], height, size, width, size)
+    return reduce(windows, axis=(3, 5))
+
+
+def convnet_forward(layers, x, activation):
+    """Run the layers in order; the activation follows every conv and dense layer but the last."""
+    weighted = [i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense")]
+    h = x
+    for i, layer in enumerate(layers):
+        if layer["kind"] == "conv":
+            h = conv2d(h, layer["kernels"], layer["bias"], layer["stride"], layer["padding"], layer.get("pad_value", 0.0))
+        elif layer["kind"] == "maxpool":
+            h = pool2d(h, layer["size"], np.max)
+        elif layer["kind"] == "avgpool":
+            h = pool2d(h, layer["size"], np.mean)
+        elif layer["kind"] == "flatten":
+            h = h.reshape(h.shape[0], -1)
+        elif layer["kind"] == "dense":
+            h = h @ layer["weights"].T + layer["bias"]
+        if i in weighted[:-1]:
+            h = activation(h)
+    return h
+
+
+# %% nbgrader={"grade": false, "grade_id": "conv-code", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["conv-folding"]
+def fold_conv_thresholds(layers, t):
+    """A new list of new layer dicts: the ReLU network computing what `layers` computes
+    with the activation max(t, z). Conv and dense layers before the last: bias - t; the
+    next conv or dense layer adds t times each filter's (or weight row's) sum; pools and
+    flatten keep the shift. A padded conv after an activation pads with -t (or refuse it
+    with a ValueError that says why)."""
+    ### BEGIN SOLUTION
+    last = max(i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense"))
+    folded, shift = [], 0.0  # the ReLU network's values here are `shift` below the threshold network's
+    for i, layer in enumerate(layers):
+        new = dict(layer)
+        if layer["kind"] == "conv":
+            new["bias"] = layer["bias"] + shift * layer["kernels"].sum(axis=(1, 2, 3))
+            if layer["padding"] > 0:
+                new["pad_value"] = layer.get("pad_value", 0.0) - shift
+        elif layer["kind"] == "dense":
+            new["bias"] = layer["bias"] + shift * layer["weights"].sum(axis=1)
+        if layer["kind"] in ("conv", "dense"):
+            shift = t if i < last else 0.0
+            new["bias"] = new["bias"] - shift
+        folded.append(new)
+    return folded
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": false, "grade_id": "check-conv", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["skip-in-grader", "conv-folding"]
+# Quick checks for part 4: per-neuron thresholds, then a small valid convnet.
+rng = np.random.default_rng(1)
+weights = [rng.normal(size=(3, 2)), rng.normal(size=(1, 3))]
+biases = [rng.normal(size=3), rng.normal(size=1)]
+x = rng.normal(size=(6, 2))
+t_hidden = np.array([0.4, -1.0, 0.1])  # one threshold per neuron of the hidden layer
+assert np.allclose(mlp_forward(weights, fold_biases(weights, biases, [t_hidden]), x, relu),
+                   mlp_forward(weights, biases, x, lambda z: threshold(z, t_hidden)))
+
+layers = [
+    {"kind": "conv", "kernels": rng.normal(size=(2, 1, 3, 3)), "bias": rng.normal(size=2), "stride": 1, "padding": 0},
+    {"kind": "maxpool", "size": 2},
+    {"kind": "flatten"},
+    {"kind": "dense", "weights": rng.normal(size=(3, 8)), "bias": rng.normal(size=3)},
+]
+images = rng.normal(size=(4, 1, 6, 6))
+assert np.allclose(convnet_forward(fold_conv_thresholds(layers, -0.5), images, relu),
+                   convnet_forward(layers, images, lambda z: threshold(z, -0.5)))
+print("Part 4 quick checks passed.")
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "conv-figure-intro", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["conv-folding"]
+# **Where padding breaks it.** Take a 3 x 3 kernel with padding 1 on a 6 x 6 input that
+# is shifted by $t$. At an output position whose window lies inside the input, all nine
+# taps see the shift and the output moves by $t \sum K$. At the border some taps fall on
+# the padding, which is $0$ in both networks, so the output moves by less: by $t$ times
+# the sum of the taps that land inside only. The picture counts, for each output
+# position, the taps that land on padding; every position that is not 0 is one where a
+# per-filter bias cannot make the two networks agree.
+
+# %% nbgrader={"grade": false, "grade_id": "conv-figure", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["skip-in-grader", "conv-folding"]
+import matplotlib.pyplot as plt
+
+inside = np.pad(np.ones((6, 6)), 1)  # 1 where a tap lands on the input, 0 on the padding
+padded_taps = np.array([[9 - inside[i:i + 3, j:j + 3].sum() for j in range(6)] for i in range(6)])
+figure, axes = plt.subplots(figsize=(4.4, 3.6), layout="constrained")
+image = axes.imshow(padded_taps, cmap="Reds", vmin=0, vmax=9)
+for (i, j), count in np.ndenumerate(padded_taps):
+    axes.text(j, i, int(count), ha="center", va="center")
+axes.set_title("kernel taps on the padding\n(3 x 3 kernel, padding 1, 6 x 6 input)")
+axes.set_xticks([]), axes.set_yticks([])
+figure.colorbar(image, ax=axes);
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "conv-question", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["conv-folding"]
+# **Written question.** Why does zero padding break the folding argument at the
+# border, and with which constant must the ReLU network pad instead? Why is padding on
+# the first layer harmless?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "answer-conv-padding", "locked": false, "points": 5, "schema_version": 3, "solution": true, "task": false} tags=["conv-folding"]
+# ### BEGIN SOLUTION
+# **Model answer.** After an activation the ReLU network's values are those of the
+# threshold network minus $t$. A convolution sums kernel taps over a window; where the
+# whole window covers real inputs the shift adds exactly $t \sum K$, which the next bias
+# can absorb. At the border some taps cover padding, which holds $0$ in both networks,
+# so there the shift adds only $t$ times the inner taps: the correction depends on the
+# position and no bias fixes it. Padding the ReLU network with $-t$ makes its padding,
+# too, exactly $t$ below the threshold network's $0$, so every window shifts by
+# $t \sum K$ again. The first layer's input is $x$ in both networks, unshifted, so its
+# zero padding is the same in both.
+#
+# **Rubric (5 points).** 2: border windows see padding that is not shifted, so the
+# correction is not a per-filter constant. 2: pad with $-t$ (or refuse). 1: the first
+# layer's input is not shifted.
+# ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "tests-conv-folding", "locked": true, "points": 30, "schema_version": 3, "solution": false, "task": false} tags=["conv-folding"]
+# The hidden tests of part 4 (conv-folding) run in this cell when your notebook is graded.
+### BEGIN HIDDEN TESTS
+from autograder.notebook import run_hidden_suite
+
+run_hidden_suite("conv-folding", globals())
 ### END HIDDEN TESTS

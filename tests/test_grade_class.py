@@ -56,7 +56,7 @@ def test_a_class_run_grades_like_grading_each_alone_and_a_rerun_grades_nothing(t
     results = results_of(tmp_path)
     assert {s: part_scores(r) for s, r in results.items()} == expected
     lines = read_csv(tmp_path).splitlines()
-    assert lines[0] == "student_id,sigmoid-graph,sigmoid-gradient,bias-folding,score,max_score"
+    assert lines[0] == "student_id," + ",".join(PART_NAMES) + ",score,max_score"
     assert [line.split(",")[0] for line in lines[1:]] == STUDENTS
     assert f"[{len(STUDENTS)}/{len(STUDENTS)}]" in run.stderr and "mean" in run.stdout
 
@@ -77,7 +77,7 @@ def test_shards_merged_give_the_grades_of_one_run(tmp_path, expected):
     merged = results_of(tmp_path / "merged")
     assert {s: part_scores(r) for s, r in merged.items()} == expected
     assert read_csv(tmp_path / "merged").splitlines()[1:] == [
-        f"{s},{','.join(f'{expected[s][p]:g}' for p in PART_NAMES)},{sum(expected[s].values()):g},100" for s in STUDENTS]
+        f"{s},{','.join(f'{expected[s][p]:g}' for p in PART_NAMES)},{sum(expected[s].values()):g},130" for s in STUDENTS]
 
 
 def test_a_run_killed_midway_then_rerun_has_every_grade_once(tmp_path, expected):

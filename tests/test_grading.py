@@ -67,15 +67,16 @@ def test_unreadable_submissions_get_zero_and_a_reason(tmp_path, settings, name, 
 
 def test_missing_file_and_missing_names(tmp_path, settings):
     assert "no submission file" in grade_path(tmp_path / "nothing.ipynb", settings).notes[0]
-    source = solved_module().replace("def fold_biases(", "def fold_biases_renamed(")
+    source = solved_module().replace("def threshold(", "def threshold_renamed(")
     (tmp_path / "convnets.py").write_text(source)
     report = grade_path(tmp_path / "convnets.py", settings)
     full_except(settings, "bias-folding", part_scores(report))
-    assert "not defined in your submission: fold_biases" in report.tests[-1].output
+    assert "not defined in your submission: threshold" in next(t.output for t in report.tests if t.name == "threshold")
 
 
 HOSTILE_BUT_CONFINED = {
-    "bias-folding": "def fold_biases(weights, biases, t):\n    import os, signal\n    os.kill(os.getpid(), signal.SIGSEGV)\n",
+    "bias-folding": "def threshold(z, t):\n    import os, signal\n    os.kill(os.getpid(), signal.SIGSEGV)\n",
+    "conv-folding": "def fold_conv_thresholds(layers, t):\n    import os\n    os._exit(3)\n",
     "sigmoid-gradient": "def sigmoid_grad(s):\n    raise SystemExit(0)\n",
     "sigmoid-graph": "def sigmoid_graph():\n    import os\n    os.write(1, b'garbage on stdout')\n    print('and on sys.stdout')\n    return None\n",
 }
@@ -92,16 +93,16 @@ def test_a_hang_times_out_and_the_rest_is_graded(tmp_path, settings):
     (tmp_path / "convnets.py").write_text(solved_module("def threshold(z, t):\n    while True:\n        pass\n"))
     report = grade_path(tmp_path / "convnets.py", quick)
     full_except(settings, "bias-folding", part_scores(report))
-    assert "timed out after 1 s" in report.tests[-4].output
+    assert "timed out after 1 s" in next(t.output for t in report.tests if t.name == "threshold")
 
 
-def test_grade_command_writes_gradescope_results(reference_module, tmp_path):
+def test_grade_command_writes_gradescope_results(reference_module, tmp_path, settings):
     output = tmp_path / "results.json"
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(reference_module), "--output", str(output)],
                          cwd=COURSE_ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     results = json.loads(output.read_text())
-    assert results["score"] == 100.0
+    assert results["score"] == sum(settings.part_points.values())
     assert {t["tags"][0] for t in results["tests"]} == set(PART_NAMES)
     for test in results["tests"]:
         assert set(test) == {"name", "score", "max_score", "status", "tags", "output", "visibility"}

@@ -36,16 +36,18 @@ def test_each_mutant_changes_the_reference_once_and_only_inside_a_solution(mutan
 
 
 def test_a_weakened_suite_lets_mutants_survive_and_the_audit_says_so(settings, monkeypatch, mutants):
-    """Keep only bias-folding's one-layer property: a mutant of the hidden-layer logic
-    must then survive, and be reported as a hole; one that breaks a single layer is
-    still killed."""
+    """Keep only bias-folding's one-layer properties, and no conv-folding property of
+    fold_biases: a mutant of the hidden-layer logic must then survive, and be reported as
+    a hole; one that breaks a single layer is still killed."""
     one_layer = [p for p in properties.properties_of("bias-folding") if p.name in ("threshold", "fold-one-layer")]
+    no_fold_biases = [p for p in properties.properties_of("conv-folding") if "fold_biases" not in p.uses]
     monkeypatch.setitem(properties._REGISTRY, "bias-folding", one_layer)
+    monkeypatch.setitem(properties._REGISTRY, "conv-folding", no_fold_biases)
     single_layer = next(m for m in mutants if m.id == "fold_biases | if layer > 0: | col 11: > -> >=")
-    hidden_layer = next(m for m in mutants if m.id == "fold_biases | new_b = new_b - t | col 20: - -> +")
+    hidden_layer = next(m for m in mutants if m.id == "fold_biases | new_b = new_b - thresholds[layer] | col 20: - -> +")
     rows = [run.grade_mutant(single_layer, settings), run.grade_mutant(hidden_layer, settings)]
     assert [row.killed for row in rows] == [True, False]
-    assert "FAIL survived: fold_biases | new_b = new_b - t | col 20: - -> +" in run.mutation_summary(rows)
+    assert "FAIL survived: fold_biases | new_b = new_b - thresholds[layer] | col 20: - -> +" in run.mutation_summary(rows)
 
 
 def test_an_equivalent_that_gets_killed_fails_the_audit():

@@ -50,7 +50,8 @@ def code_scores(course, student):
 
 
 def test_reference_full_code_marks_and_blank_zero(course):
-    assert code_scores(course, "reference") == {"tests-sigmoid-graph": 30, "tests-sigmoid-gradient": 30, "tests-bias-folding": 40}
+    assert code_scores(course, "reference") == {"tests-sigmoid-graph": 30, "tests-sigmoid-gradient": 30, "tests-bias-folding": 40,
+                                                "tests-conv-folding": 30}
     assert set(code_scores(course, "blank").values()) == {0}
 
 
@@ -64,7 +65,7 @@ def test_export_writes_every_student(course):
     with open(course / "grades.csv") as stream:
         rows = {row["student_id"]: row for row in csv.DictReader(stream)}
     assert set(rows) == {"reference", "blank", "naive"}
-    assert float(rows["naive"]["raw_score"]) == 95.0
+    assert float(rows["naive"]["raw_score"]) == 125.0  # 130 less the 5 points of sigmoid-no-overflow
 
 
 def test_feedback_shows_messages_but_never_hidden_test_source(course, settings):
@@ -83,7 +84,7 @@ def test_written_answers_wait_for_a_human(course):
     with open_gradebook(course) as gradebook:
         notebook = gradebook.find_submission_notebook("convnets", "convnets", "reference")
         manual = [g for g in notebook.grades if g.name.startswith("answer-")]
-        assert len(manual) == 2 and all(g.needs_manual_grade for g in manual)
+        assert len(manual) == 3 and all(g.needs_manual_grade for g in manual)
 
 
 def test_hidden_cells_in_a_kernel_score_like_the_sandbox(tmp_path, settings):
@@ -101,7 +102,8 @@ def test_hidden_cells_in_a_kernel_score_like_the_sandbox(tmp_path, settings):
             assert [o.output_type for o in cell.outputs] == ["stream", "execute_result"], cell.outputs
             assert cell.outputs[0].name == "stdout"
             scores[cell.id] = float(cell.outputs[1]["data"]["text/plain"])
-    assert scores == {"tests-sigmoid-graph": 30.0, "tests-sigmoid-gradient": 25.0, "tests-bias-folding": 40.0}
+    assert scores == {"tests-sigmoid-graph": 30.0, "tests-sigmoid-gradient": 25.0, "tests-bias-folding": 40.0,
+                      "tests-conv-folding": 30.0}
 
 
 def test_autograde_killed_midway_then_rerun_grades_every_student_once(tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ from autograder.reports.gradescope import gradescope_results
 from autograder.reports.junit import junit_xml
 from autograder.reports.markdown import markdown_summary, points_line
 
-CLEO = COURSE_ROOT / "sample_class" / "cleo" / "convnets.ipynb"  # loses chain and sigmoid-graph: 90/100
+CLEO = COURSE_ROOT / "sample_class" / "cleo" / "convnets.ipynb"  # loses chain and sigmoid-graph: 120/130
 VISIBILITY = {"bias-folding": "hidden", "sigmoid-graph": "after_due_date", "sigmoid-graph: chain": "after_published"}
 
 # https://gradescope-autograders.readthedocs.io/en/latest/specs/ (results.json)
@@ -67,7 +67,7 @@ def results(settings):
 
 def test_gradescope_results_follow_the_documented_format(results):
     jsonschema.validate(results, GRADESCOPE_SCHEMA)
-    assert results["score"] == 90.0 == sum(t["score"] for t in results["tests"])
+    assert results["score"] == 120.0 == sum(t["score"] for t in results["tests"])
     failed = {t["name"] for t in results["tests"] if t["status"] == "failed"}
     assert failed == {"sigmoid-graph: chain", "sigmoid-graph: sigmoid-graph"}
 
@@ -122,8 +122,9 @@ def test_junit_has_one_testcase_per_property_and_a_failure_for_each_lost_point(r
 
 def test_markdown_summary_has_the_points_line_and_each_failure(results):
     summary = markdown_summary(results)
-    assert points_line(results) == "Points 90/100" and "\nPoints 90/100\n" in summary
+    assert points_line(results) == "Points 120/130" and "\nPoints 120/130\n" in summary
     assert "| sigmoid-graph | 20/30 | 4/6 |" in summary and "| bias-folding | 40/40 | 4/4 |" in summary
+    assert "| conv-folding | 30/30 | 5/5 |" in summary
     assert summary.count("<details>") == 2 and "Smallest failing input: chain(" in summary
 
 
@@ -132,7 +133,7 @@ def test_grade_command_writes_every_format_and_ends_with_the_points_line(tmp_pat
                           "--junit", str(tmp_path / "junit.xml"), "--markdown", str(tmp_path / "summary.md")],
                          cwd=COURSE_ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines()[-1] == "Points 90/100"
+    assert run.stdout.splitlines()[-1] == "Points 120/130"
     results = json.loads((tmp_path / "results.json").read_text())
     jsonschema.validate(results, GRADESCOPE_SCHEMA)
     assert ET.parse(tmp_path / "junit.xml").getroot().get("failures") == "2"

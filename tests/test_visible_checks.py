@@ -30,21 +30,22 @@ def quick_checks(folder):
 
 
 @pytest.mark.parametrize("override, passed, failed", [
-    ("", ["check-graph", "check-gradient", "check-threshold"], []),
-    (next(e.override for e in CATALOGUE if e.name == "fold-sign-error"), ["check-graph", "check-gradient"], ["check-threshold"]),
+    ("", ["check-graph", "check-gradient", "check-threshold", "check-conv"], []),
+    (next(e.override for e in CATALOGUE if e.name == "conv-pool-drops-shift"),
+     ["check-graph", "check-gradient", "check-threshold"], ["check-conv"]),
 ])
 def test_quick_checks_say_which_check_failed_and_count_points(tmp_path, override, passed, failed):
     run = quick_checks(student_repository(tmp_path, notebook_json(solved_notebook(override))))
     lines = run.stdout.splitlines()
     assert [line.split(": ")[1] for line in lines if line.startswith("passed: ")] == passed
     assert [line.split(": ")[1] for line in lines if line.startswith("FAILED: ")] == failed
-    assert lines[-1] == f"Points {len(passed)}/3" and run.returncode == (1 if failed else 0)
+    assert lines[-1] == f"Points {len(passed)}/4" and run.returncode == (1 if failed else 0)
 
 
 def test_the_untouched_release_fails_every_check_and_says_why(tmp_path):
     run = quick_checks(student_repository(tmp_path, RELEASED_NOTEBOOK.read_text()))
     assert "FAILED: check-graph: NotImplementedError (not written yet?)" in run.stdout
-    assert run.stdout.splitlines()[-1] == "Points 0/3"
+    assert run.stdout.splitlines()[-1] == "Points 0/4"
 
 
 def test_the_release_ships_no_hidden_suite():
@@ -60,5 +61,5 @@ def test_the_example_workflow_runs_the_checks_as_written(tmp_path):
     summary = tmp_path / "step-summary.md"
     run = subprocess.run(["bash", "-c", command.replace("python ", f"{sys.executable} ", 1)], cwd=folder,
                          capture_output=True, text=True, env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
-    assert run.returncode == 0 and run.stdout.splitlines()[-1] == "Points 3/3"
+    assert run.returncode == 0 and run.stdout.splitlines()[-1] == "Points 4/4"
     assert "| check-threshold | passed |" in summary.read_text()

@@ -24,6 +24,14 @@ def test_arrays_scalars_tuples_and_lists_survive():
     assert back[2] == (1, "a", None) and back[3] == 3.0
 
 
+def test_dicts_with_string_keys_survive_and_others_stay_behind_handles():
+    layer = {"kind": "conv", "kernels": np.ones((2, 1, 3, 3)), "stride": 2, "nested": [{"a": (1.5,)}]}
+    back = roundtrip([layer, {1: "not a string key"}])
+    assert back[0].keys() == layer.keys() and back[0]["kind"] == "conv" and back[0]["stride"] == 2
+    assert np.array_equal(back[0]["kernels"], layer["kernels"]) and back[0]["nested"] == [{"a": (1.5,)}]
+    assert back[1] == (1, "dict")
+
+
 def test_objects_object_arrays_and_array_subclasses_stay_behind_handles():
     class Thing:
         pass
@@ -77,7 +85,8 @@ def test_a_header_that_is_not_a_json_object_is_refused(header):
 
 
 @pytest.mark.parametrize("value", [{"$array": 5}, {"$array": "0"}, {"$scalar": -1}, {"$handle": "x"}, {"$what": 1},
-                                   [[[[[[{"$tuple": 3}]]]]]]])
+                                   [[[[[[{"$tuple": 3}]]]]]], {"$dict": 3}, {"$dict": [[1, 2]]}, {"$dict": [["a"]]},
+                                   {"$dict": [["a", {"$array": 9}]]}])
 def test_tagged_values_that_encode_never_makes_are_refused(value):
     with pytest.raises(wire.WireError):
         wire.decode(value, [np.zeros(1)], lambda handle, name: (handle, name))

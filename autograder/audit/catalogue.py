@@ -1,7 +1,10 @@
 """The mistake catalogue: plausible wrong answers, each of which the hidden suites must
-catch in its own part only, and correct answers written differently, which must keep
-full marks. Each entry replaces some top-level definitions of the reference solution."""
+catch in its own part (and in no part that does not grade what it changes), and correct
+answers written differently, which must keep full marks. Each entry replaces some
+top-level definitions of the reference solution, written out or as one edit of it."""
 from dataclasses import dataclass
+
+from .mutants import reference_edited
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,32 @@ def fold_biases(weights, biases, t):
     return list(biases)
 """),
     # --- correct, written differently ---------------------------------------------
+    # --- conv-folding: most are the reference with one change --------------------
+    mistake("per-neuron-same-layer", "conv-folding", "fold_biases corrects layer l with its own thresholds t_l, not t_(l-1)",
+            reference_edited("fold_biases", "thresholds[layer - 1]", "thresholds[min(layer, hidden - 1)]")),
+    mistake("per-neuron-first-only", "conv-folding", "fold_biases uses the first hidden layer's thresholds everywhere",
+            reference_edited("fold_biases", "thresholds = list(t) if isinstance(t, (list, tuple)) else [t] * hidden",
+                             "thresholds = [t[0] if isinstance(t, list) else t] * hidden")),
+    mistake("conv-sum-over-positions-only", "conv-folding", "a conv's correction sums each kernel over positions, averaging the channels",
+            reference_edited("fold_conv_thresholds", 'layer["kernels"].sum(axis=(1, 2, 3))',
+                             'layer["kernels"].sum(axis=(2, 3)).mean(axis=1)')),
+    mistake("conv-pool-drops-shift", "conv-folding", "after a pooling layer the shift is taken to be gone",
+            reference_edited("fold_conv_thresholds", "        folded.append(new)",
+                             '        if layer["kind"] in ("maxpool", "avgpool"):\n            shift = 0.0\n        folded.append(new)')),
+    mistake("conv-avgpool-scales-shift", "conv-folding", "an average pool is taken to divide the shift by its window size",
+            reference_edited("fold_conv_thresholds", "        folded.append(new)",
+                             '        if layer["kind"] == "avgpool":\n            shift = shift / layer["size"] ** 2\n        folded.append(new)')),
+    mistake("conv-ignores-padding", "conv-folding", "a padded conv after an activation keeps padding with 0",
+            reference_edited("fold_conv_thresholds", 'layer.get("pad_value", 0.0) - shift', 'layer.get("pad_value", 0.0)')),
+    mistake("conv-pads-with-plus-t", "conv-folding", "a padded conv after an activation pads with +t",
+            reference_edited("fold_conv_thresholds", 'layer.get("pad_value", 0.0) - shift', 'layer.get("pad_value", 0.0) + shift')),
+    mistake("conv-refuses-any-padding", "conv-folding", "refuses every padded conv, the first layer's too",
+            reference_edited("fold_conv_thresholds", 'new["pad_value"] = layer.get("pad_value", 0.0) - shift',
+                             'raise ValueError("zero padding breaks the folding")')),
+    mistake("conv-shifts-last-layer", "conv-folding", "the last conv or dense layer gets the -t too",
+            reference_edited("fold_conv_thresholds", "shift = t if i < last else 0.0", "shift = t")),
+    mistake("conv-dense-column-sums", "conv-folding", "a dense layer after the convs is corrected with the mean column sum",
+            reference_edited("fold_conv_thresholds", 'layer["weights"].sum(axis=1)', 'layer["weights"].sum(axis=0).mean()')),
     variant("sigmoid-tanh", "sigmoid via tanh, a stable identity", """
 def sigmoid(x):
     return 0.5 * (1 + np.tanh(0.5 * x))
@@ -239,6 +268,7 @@ def sigmoid_grad(s):
 """),
     variant("fold-with-loops", "fold_biases with explicit loops over rows", """
 def fold_biases(weights, biases, t):
+    per_layer = list(t) if isinstance(t, list) else [t] * (len(weights) - 1)
     folded = []
     for layer in range(len(weights)):
         W, b = weights[layer], biases[layer]
@@ -246,10 +276,11 @@ def fold_biases(weights, biases, t):
         for i in range(len(b)):
             shift = 0.0
             if layer > 0:
+                before = np.broadcast_to(per_layer[layer - 1], (W.shape[1],))
                 for j in range(W.shape[1]):
-                    shift += t * W[i, j]
+                    shift += before[j] * W[i, j]
             if layer < len(weights) - 1:
-                shift -= t
+                shift -= np.broadcast_to(per_layer[layer], (len(b),))[i]
             new_b[i] = b[i] + shift
         folded.append(new_b)
     return folded
@@ -273,5 +304,30 @@ class Chain(Node):
 
 def threshold(z, t):
     return np.where(z > t, z, np.asarray(t, dtype=z.dtype))
+"""),
+    variant("conv-refuses-later-padding", "refuses a padded conv after an activation, with a ValueError about padding",
+            reference_edited("fold_conv_thresholds", 'new["pad_value"] = layer.get("pad_value", 0.0) - shift',
+                             'if shift != 0:\n                    raise ValueError(f"layer {i}: zero padding of a shifted input '
+                             'cannot be folded into a bias")')),
+    variant("conv-folds-with-einsum", "kernel sums by einsum, the layers copied with copy.deepcopy and changed in place", """
+def fold_conv_thresholds(layers, t):
+    import copy
+
+    folded = copy.deepcopy(layers)
+    weighted = [i for i, layer in enumerate(folded) if layer["kind"] in ("conv", "dense")]
+    shift = 0.0
+    for i, layer in enumerate(folded):
+        if layer["kind"] == "conv":
+            layer["bias"] = layer["bias"] + np.einsum("fcij->f", layer["kernels"]) * shift
+            if layer["padding"]:
+                layer["pad_value"] = -shift
+        if layer["kind"] == "dense":
+            layer["bias"] = layer["bias"] + layer["weights"] @ np.full(layer["weights"].shape[1], shift)
+        if i in weighted[:-1]:
+            layer["bias"] = layer["bias"] - t
+            shift = t
+        elif i in weighted:
+            shift = 0.0
+    return folded
 """),
 ]

@@ -1,6 +1,7 @@
 """Submissions made from the reference: the master notebook's code with some top-level
 definitions replaced. The audit and the sample class are built this way."""
 import ast
+import functools
 import re
 
 import nbformat
@@ -32,6 +33,28 @@ def replace_definitions(source, override):
             start = min([replacement.lineno] + [d.lineno for d in replacement.decorator_list]) - 1
             lines[first:node.end_lineno] = new_lines[start:replacement.end_lineno]
     return "\n".join(lines) + "\n"
+
+
+@functools.cache
+def reference_definitions():
+    """{name: source} of every top-level definition in the master's solution cells."""
+    sources = {}
+    for cell in build_master().cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            source = without_markers(cell.source)
+            for node in ast.parse(source).body:
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                    sources[node.name] = ast.get_source_segment(source, node) + "\n"
+    return sources
+
+
+def reference_edited(name, old, new):
+    """The reference's definition `name` with `old` replaced by `new`: a mistake that is
+    one small change to a correct answer. `old` must occur exactly once."""
+    source = reference_definitions()[name]
+    if source.count(old) != 1:
+        raise ValueError(f"{old!r} is not in the reference's {name} exactly once")
+    return source.replace(old, new)
 
 
 def solved_notebook(override="", released=RELEASED_NOTEBOOK):

@@ -1,18 +1,20 @@
 """The audit of the hidden suites, in two halves.
 
 The catalogue: a mistake must lose points in its own part and keep full marks in the
-others; a variant keeps full marks. Under each mistake the summary shows what its
+parts that do not grade a function it changes; a variant keeps full marks. Under each mistake the summary shows what its
 student reads (the first failed property).
-The mutants (mutation.py): each must lose points in its part, unless equivalents.py
-records it as equivalent to the reference, and then it must keep full marks.
+The mutants (mutation.py): each must lose points in a part that grades the definition
+it changes, unless equivalents.py records it as equivalent to the reference, and then
+it must keep full marks.
 """
+import ast
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..grader import grade_path
 from ..parallel import grader_pool
-from ..properties import PART_NAMES
+from ..properties import PART_NAMES, properties_of
 from .catalogue import CATALOGUE
 from .equivalents import EQUIVALENT
 from .mutants import solved_module
@@ -28,11 +30,13 @@ class AuditRow:
 
     @property
     def ok(self):
-        """Killed in its own part only (a mistake), or untouched (a variant)."""
+        """Killed in its own part, and in no part that does not grade a function it changes
+        (a mistake); untouched everywhere (a variant)."""
         full = self.full_marks
         if not self.entry.is_mistake:
             return all(full.values())
-        return not full[self.entry.part] and all(full[p] for p in PART_NAMES if p != self.entry.part)
+        spared = [p for p in full if p != self.entry.part and p not in parts_grading(self.entry.override)]
+        return not full[self.entry.part] and all(full[p] for p in spared)
 
     @property
     def full_marks(self):
@@ -60,6 +64,13 @@ class MutantRow:
         return self.killed != bool(self.equivalent_because)
 
 
+def parts_grading(override):
+    """The parts with a property that calls a function `override` defines: part
+    conv-folding grades fold_biases again, so a mistake there may cost in both."""
+    names = {node.name for node in ast.parse(override).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    return {p.part for part in PART_NAMES for p in properties_of(part) if names & set(p.uses)}
+
+
 def grade_override(override, settings, parts=PART_NAMES):
     """The reference with `override`'s definitions swapped in, graded as a student's module."""
     with tempfile.TemporaryDirectory() as folder:
@@ -70,24 +81,32 @@ def grade_override(override, settings, parts=PART_NAMES):
 
 def grade_entry(entry, settings):
     report = grade_override(entry.override, settings)
-    scores = {part: report.part_score(part) for part in PART_NAMES}
-    scores.update({"max:" + part: settings.part_points[part] for part in PART_NAMES})
+    scores = {part: report.part_score(part) for part in graded_parts(settings)}
+    scores.update({"max:" + part: settings.part_points[part] for part in graded_parts(settings)})
     failed = [t for t in report.tests if t.score < t.max_score]
     return AuditRow(entry, scores, tuple(f"{t.part}: {t.name}" for t in failed), failed[0].output if failed else "")
 
 
 def grade_mutant(mutant, settings):
-    report = grade_override(mutant.override, settings, parts=[mutant.part])
+    """Graded in every part that calls the mutated definition (fold_biases: parts 3 and 4)."""
+    parts = [p for p in graded_parts(settings) if p == mutant.part or p in parts_grading(mutant.override)]
+    report = grade_override(mutant.override, settings, parts=parts)
     return MutantRow(mutant, tuple(t.name for t in report.tests if t.score < t.max_score))
 
 
+def graded_parts(settings):
+    """The parts this course grades (a part with 0 points is left out)."""
+    return [part for part in PART_NAMES if settings.part_points.get(part)]
+
+
 def run_audit(settings, jobs=2, entries=CATALOGUE):
+    entries = [e for e in entries if e.part is None or e.part in graded_parts(settings)]
     with grader_pool(jobs) as pool:
         return list(pool.map(grade_entry, entries, [settings] * len(entries)))
 
 
 def run_mutation_audit(settings, jobs=2, mutants=None):
-    mutants = reference_mutants() if mutants is None else mutants
+    mutants = [m for m in (reference_mutants() if mutants is None else mutants) if m.part in graded_parts(settings)]
     with grader_pool(jobs) as pool:
         return list(pool.map(grade_mutant, mutants, [settings] * len(mutants)))
 
@@ -134,6 +153,7 @@ def audit_summary(rows):
     variants = [r for r in rows if not r.entry.is_mistake]
     killed = sum(r.ok for r in mistakes)
     kept = sum(r.ok for r in variants)
-    lines.append(f"kill rate: {killed}/{len(mistakes)} mistakes caught in their own part only "
+    lines.append(f"kill rate: {killed}/{len(mistakes)} mistakes caught in their own part and in no part "
+                 f"that does not grade what they change "
                  f"({100 * killed / max(len(mistakes), 1):.0f}%); {kept}/{len(variants)} correct variants at full marks")
     return "\n".join(lines)

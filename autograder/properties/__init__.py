@@ -6,7 +6,7 @@ hypothesis draws the inputs from the strategies given to `@graded_property`.
 """
 from dataclasses import dataclass, field
 
-PART_NAMES = ("sigmoid-graph", "sigmoid-gradient", "bias-folding")
+PART_NAMES = ("sigmoid-graph", "sigmoid-gradient", "bias-folding", "conv-folding")
 _REGISTRY = {part: [] for part in PART_NAMES}
 
 
@@ -38,4 +38,4 @@ def properties_of(part):
 
 
 def _load_suites():
-    from . import bias_folding, sigmoid_gradient, sigmoid_graph  # noqa: F401  (they register)
+    from . import bias_folding, conv_folding, sigmoid_gradient, sigmoid_graph  # noqa: F401  (they register)

@@ -28,7 +28,9 @@ def threshold(student, z, t):
 def check_folding(student, weights, biases, x, t):
     """The ReLU network with the student's folded biases must equal the threshold network.
     Returns the call's result, whose args_after show the arguments after the call."""
-    expected = oracles.mlp_forward(weights, biases, x, lambda z: oracles.threshold(z, t))
+    # t: one threshold for every neuron, or (part conv-folding) one per hidden layer
+    activation = oracles.per_layer_thresholds(t) if isinstance(t, list) else lambda z: oracles.threshold(z, t)
+    expected = oracles.mlp_forward(weights, biases, x, activation)
     # Rounding in either network is a few ulps of the largest partial sum; 1e-12 of that
     # bound covers every order of summation.
     atol = 1e-12 * oracles.mlp_magnitude(weights, biases, x, t).max()

@@ -1,6 +1,7 @@
 """The grader's own reference math. Every expected value in the suites comes from here,
 computed on the grader's copies of the inputs before any student code is called."""
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 
 def sigmoid(x):
@@ -25,22 +26,82 @@ def threshold(z, t):
 
 
 def mlp_forward(weights, biases, x, activation):
-    """The given forward pass: h <- activation(h @ W.T + b), no activation after the last layer."""
+    """The given forward pass: h <- activation(h @ W.T + b), no activation after the last
+    layer. `activation` may be a list, one function per hidden layer."""
     h = x
     for layer, (w, b) in enumerate(zip(weights, biases)):
         h = h @ w.T + b
         if layer < len(weights) - 1:
-            h = activation(h)
+            h = activation[layer](h) if isinstance(activation, list) else activation(h)
     return h
+
+
+def per_layer_thresholds(thresholds):
+    """max(t_l, z) after hidden layer l, neuron by neuron (t_l a float or one per neuron)."""
+    return [lambda z, t=t: np.maximum(z, t) for t in thresholds]
 
 
 def mlp_magnitude(weights, biases, x, t):
     """A bound on the size of every partial sum in either network, for rounding tolerances:
     |z_l| <= |W_l| (h_{l-1} + |t|) + |b_l| + |t|, starting from |x|."""
+    shift = max(float(np.max(np.abs(t_l))) for t_l in t) if isinstance(t, list) else abs(t)
     h = np.abs(x)
     for w, b in zip(weights, biases):
-        h = (h + abs(t)) @ np.abs(w).T + np.abs(b) + abs(t)
+        h = (h + shift) @ np.abs(w).T + np.abs(b) + shift
     return h
+
+
+def conv2d(x, kernels, bias, stride, padding, pad_value=0.0):
+    """x (N, C, H, W) padded by `padding` of `pad_value` on each side, then
+    out[n, f, i, j] = sum over c, a, b of x[n, c, stride*i + a, stride*j + b] * kernels[f, c, a, b] + bias[f]."""
+    x = np.pad(x, [(0, 0), (0, 0), (padding, padding), (padding, padding)], constant_values=pad_value)
+    windows = sliding_window_view(x, kernels.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
+    return np.einsum("ncijab,fcab->nfij", windows, kernels) + bias[:, None, None]
+
+
+def pool2d(x, size, reduce):
+    """Non-overlapping size x size windows of each channel, reduced (np.max or np.mean)."""
+    return reduce(sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::size, ::size], axis=(4, 5))
+
+
+def is_weighted(layer):
+    return layer["kind"] in ("conv", "dense")
+
+
+def convnet_forward(layers, x, activation):
+    """The given forward pass of a chain of layer dicts (conv, maxpool, avgpool, flatten,
+    dense); the activation follows every conv and dense layer but the last of them."""
+    last = max(i for i, layer in enumerate(layers) if is_weighted(layer))
+    h = x
+    for index, layer in enumerate(layers):
+        kind = layer["kind"]
+        if kind == "conv":
+            h = conv2d(h, layer["kernels"], layer["bias"], layer["stride"], layer["padding"], layer.get("pad_value", 0.0))
+        elif kind == "dense":
+            h = h @ layer["weights"].T + layer["bias"]
+        elif kind in ("maxpool", "avgpool"):
+            h = pool2d(h, layer["size"], np.max if kind == "maxpool" else np.mean)
+        elif kind == "flatten":
+            h = h.reshape(len(h), -1)
+        if is_weighted(layer) and index < last:
+            h = activation(h)
+    return h
+
+
+def convnet_magnitude(layers, x, t):
+    """A bound on every partial sum in the threshold network and its folded ReLU network:
+    the same chain on absolute values, with |t| added wherever a shift by t can enter."""
+    shift = abs(t)
+    return convnet_forward([_absolute(layer, shift) for layer in layers], np.abs(x) + shift, lambda h: h + shift)
+
+
+def _absolute(layer, shift):
+    if layer["kind"] == "avgpool":
+        return dict(layer, kind="maxpool")  # a mean is at most the maximum
+    if not is_weighted(layer):
+        return layer
+    key = "kernels" if layer["kind"] == "conv" else "weights"
+    return dict(layer, **{key: np.abs(layer[key])}, bias=np.abs(layer["bias"]) + shift, pad_value=shift)
 
 
 # The four nodes of the sigmoid graph as (forward, local derivative) pairs.

@@ -3,6 +3,8 @@
 Arrays have at least one dimension: numpy turns 0-d results into scalars, and the API
 promises arrays in and arrays out.
 """
+import functools
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -54,3 +56,49 @@ def networks(draw, min_depth, max_depth):
     x = draw(hnp.arrays(np.float64, (draw(st.integers(1, 4)), widths[0]), elements=entries))
     t = draw(st.one_of(st.floats(-5, 5), st.integers(-100, 100).map(float)))
     return {"weights": weights, "biases": biases, "x": x, "t": t}
+
+
+@functools.cache
+def entries_within_3(shape):
+    """float64 arrays of `shape` with entries in [-3, 3]; one strategy per shape, since a
+    strategy is validated when first drawn from."""
+    return hnp.arrays(np.float64, shape, elements=st.floats(-3, 3))
+
+
+@st.composite
+def per_neuron_thresholds(draw, network):
+    """One threshold per hidden layer of an MLP: a float, or one float per neuron."""
+    widths = [b.shape[0] for b in network["biases"][:-1]]
+    per_layer = [draw(st.one_of(st.floats(-5, 5), hnp.arrays(np.float64, (width,), elements=st.floats(-5, 5))))
+                 for width in widths]
+    return dict(network, t=per_layer)
+
+
+@st.composite
+def conv_networks(draw, padding):
+    """A small convnet (layer dicts, see oracles.convnet_forward), a batch x and a threshold t.
+
+    padding: "none" (every conv valid), "first" (only the first conv padded: its input is
+    x, unshifted) or "later" (a conv after an activation padded, and t != 0)."""
+    convs = draw(st.integers(2 if padding == "later" else 1, 3))
+    padded = {0} if padding == "first" else {draw(st.integers(1, convs - 1))} if padding == "later" else set()
+    channels, side = draw(st.integers(1, 2)), draw(st.integers(4, 7))
+    x = draw(entries_within_3((draw(st.integers(1, 2)), channels, side, side)))
+    layers = []
+    for index in range(convs):
+        pad = 1 if index in padded else 0
+        kernel = draw(st.integers(1, min(3, side + 2 * pad)))
+        stride = draw(st.integers(1, 2))
+        filters = draw(st.integers(1, 3))
+        layers.append({"kind": "conv", "kernels": draw(entries_within_3((filters, channels, kernel, kernel))),
+                       "bias": draw(entries_within_3((filters,))), "stride": stride, "padding": pad})
+        channels, side = filters, (side + 2 * pad - kernel) // stride + 1
+        if side >= 2 and draw(st.booleans()):
+            layers.append({"kind": draw(st.sampled_from(["maxpool", "avgpool"])), "size": 2})
+            side //= 2
+    if draw(st.booleans()):
+        outputs = draw(st.integers(1, 3))
+        layers += [{"kind": "flatten"}, {"kind": "dense", "weights": draw(entries_within_3((outputs, channels * side * side))),
+                                         "bias": draw(entries_within_3((outputs,)))}]
+    t = draw(st.one_of(st.floats(-5, 5), st.integers(-100, 100).map(float)).filter(lambda t: padding != "later" or t != 0))
+    return {"layers": layers, "x": x, "t": t}

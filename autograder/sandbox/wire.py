@@ -7,10 +7,11 @@ A message is a JSON header plus any number of numpy arrays. On the socket it is
 where part 0 is the UTF-8 JSON header and the other parts are `.npy` files. Arrays
 are read back with ``allow_pickle=False``, so nothing on the wire is ever unpickled.
 
-Values inside a header are JSON, with four tagged forms for what JSON lacks:
+Values inside a header are JSON, with five tagged forms for what JSON lacks:
 ``{"$array": i}`` (an ndarray, part i), ``{"$scalar": i}`` (a numpy scalar, stored as
-a 0-d array), ``{"$tuple": [...]}`` and ``{"$handle": n, "class": name}`` (an object
-that stays in the worker, decided by the sender's `keep_object`).
+a 0-d array), ``{"$tuple": [...]}``, ``{"$dict": [[key, value], ...]}`` (a dict with
+string keys: a network's layers) and ``{"$handle": n, "class": name}`` (an object that
+stays in the worker, decided by the sender's `keep_object`).
 
 This module imports only the standard library and numpy: the worker uses it too.
 """
@@ -99,6 +100,8 @@ def encode(value, arrays, keep_object):
         return [encode(v, arrays, keep_object) for v in value]
     if type(value) is tuple:
         return {"$tuple": [encode(v, arrays, keep_object) for v in value]}
+    if type(value) is dict and all(type(key) is str for key in value):
+        return {"$dict": [[key, encode(v, arrays, keep_object)] for key, v in value.items()]}
     handle = keep_object(value)
     if handle is None:
         raise TypeError(f"a {type(value).__name__} cannot be sent over the wire")
@@ -121,7 +124,7 @@ def _decode(data, arrays, make_handle):
         return data
     try:
         return _decode_tagged(data, arrays, make_handle)
-    except (IndexError, KeyError, TypeError) as error:
+    except (IndexError, KeyError, TypeError, ValueError) as error:
         raise WireError(f"bad tagged value ({type(error).__name__})") from None
 
 
@@ -132,9 +135,17 @@ def _decode_tagged(data, arrays, make_handle):
         return arrays[_index(data["$scalar"], arrays)][()]
     if "$tuple" in data:
         return tuple(_decode(v, arrays, make_handle) for v in data["$tuple"])
+    if "$dict" in data:
+        return {_key(key): _decode(v, arrays, make_handle) for key, v in data["$dict"]}
     if "$handle" in data and type(data["$handle"]) is int:
         return make_handle(data["$handle"], str(data.get("class", "?"))[:100])
     raise WireError(f"unknown tagged value {sorted(data)}")
+
+
+def _key(key):
+    if type(key) is not str:
+        raise WireError("a dict key must be a string")
+    return key
 
 
 def _index(i, arrays):

@@ -1,9 +1,9 @@
 """The red team's hostile submissions.
 
 Each attack is the reference notebook with one code cell appended, as a student could
-append one. Most keep the reference for two parts and replace the bias-folding part with
-code that attacks the grader and otherwise answers wrongly, so a correct grade is: that
-part 0, the others full. Where an attack would win points if it worked (stolen answers, a
+append one. Most keep the reference for the other parts and replace the bias-folding
+part with code that attacks the grader and otherwise answers wrongly, so a correct grade
+is: that part 0 (and conv-folding's property of fold_biases), the others full. Where an attack would win points if it worked (stolen answers, a
 reachable network, a readable secret), it answers *correctly* on success: a 0 then proves
 the protection held. Attacks that stop the notebook itself from running score 0 in all.
 
@@ -12,9 +12,11 @@ listens on, and a path in the grader's /tmp that must never be created.
 """
 from dataclasses import dataclass
 
+from autograder.properties import PART_NAMES
+
 BIAS_FOLDING = frozenset({"bias-folding"})
 SIGMOID_GRADIENT = frozenset({"sigmoid-gradient"})
-EVERY_PART = frozenset({"sigmoid-graph", "sigmoid-gradient", "bias-folding"})
+EVERY_PART = frozenset(PART_NAMES)
 
 # The reference's bias-folding functions are defined by the cells above the attack's.
 PRELUDE = '''

@@ -1,0 +1,117 @@
+"""Part conv-folding: thresholds per neuron in fold_biases, and folding through convnets.
+
+After an activation the ReLU network's values are t below the threshold network's.
+Pools and flatten keep that shift; a valid convolution turns it into t times each
+filter's kernel sum, which the next bias absorbs. A padded convolution of a shifted
+input does not (its border windows see unshifted padding) unless the ReLU network
+pads with -t; there a function may also refuse, with a ValueError about the padding.
+"""
+import numpy as np
+
+from ..sandbox.remote import StudentError
+from . import graded_property, oracles
+from .bias_folding import check_folding
+from .checks import expect_array, expect_close, expect_list, expect_unchanged
+from .strategies import conv_networks, networks, per_neuron_thresholds
+
+PART = "conv-folding"
+ARRAYS = {"conv": ("kernels", "bias"), "dense": ("weights", "bias")}
+SETTINGS = {"conv": ("stride", "padding"), "maxpool": ("size",), "avgpool": ("size",)}
+
+
+@graded_property(PART, "fold-per-neuron", "fold_biases with one threshold per hidden layer, a float or one per neuron",
+                 uses=["fold_biases"], network=networks(min_depth=2, max_depth=4).flatmap(per_neuron_thresholds))
+def fold_per_neuron(student, network):
+    check_folding(student, **network)
+
+
+def check_conv_folding(student, layers, x, t, may_refuse=False):
+    """The ReLU convnet the student folds must equal the threshold convnet on x.
+    may_refuse: a ValueError that mentions padding is a fair answer too.
+    Returns the call's result (args_after: `layers` after the call), or None if refused."""
+    expected = oracles.convnet_forward(layers, x, lambda z: oracles.threshold(z, t))
+    atol = 1e-12 * oracles.convnet_magnitude(layers, x, t).max()
+    try:
+        result = student.call("fold_conv_thresholds", layers, t, report_args=True)
+    except StudentError as error:
+        if may_refuse and error.record["type"] == "ValueError" and "pad" in error.record["message"].lower():
+            return None
+        raise
+    folded = result.value
+    expect_list(folded, length=len(layers), what="fold_conv_thresholds(layers, t)")
+    for index, (new, old) in enumerate(zip(folded, layers)):
+        expect_same_layer(new, old, what=f"layer {index} of your network")
+    actual = oracles.convnet_forward(folded, x, oracles.relu)
+    try:
+        expect_close(actual, expected, rtol=1e-12, atol=atol,
+                     what=f"the ReLU convnet you folded (t = {t!r}), compared with the threshold convnet,")
+    except AssertionError as wrong:
+        raise AssertionError(f"{wrong}\n  layers: {describe(layers)}\n  your layers' biases and padding: "
+                             f"{describe_changes(folded)}") from None
+    return result
+
+
+def expect_same_layer(new, old, *, what):
+    """A layer dict of the same kind and settings, with arrays of the same shapes."""
+    if type(new) is not dict or new.get("kind") != old["kind"]:
+        raise AssertionError(f"{what} should be a dict with \"kind\": {old['kind']!r}, but it is {new!r:.200}")
+    for key in SETTINGS.get(old["kind"], ()):
+        if new.get(key) != old[key]:
+            raise AssertionError(f"{what} should keep {key} = {old[key]!r}, but it has {new.get(key)!r:.50}")
+    for key in ARRAYS.get(old["kind"], ()):
+        expect_array(new.get(key), shape=old[key].shape, dtype=np.float64, what=f"{what}'s {key!r}")
+    pad_value = new.get("pad_value", 0.0)
+    if isinstance(pad_value, bool) or not isinstance(pad_value, (int, float, np.floating)):
+        raise AssertionError(f"{what}'s \"pad_value\" should be a number, but it is {pad_value!r:.50}")
+
+
+def describe(layers):
+    """conv(3x3, stride 2, padding 1) -> maxpool(2) -> ... in one line."""
+    words = {"conv": lambda l: f"conv({l['kernels'].shape[2]}x{l['kernels'].shape[3]}, {l['kernels'].shape[0]} filters, "
+                               f"stride {l['stride']}, padding {l['padding']})",
+             "dense": lambda l: f"dense({l['weights'].shape[1]} -> {l['weights'].shape[0]})",
+             "maxpool": lambda l: f"maxpool({l['size']})", "avgpool": lambda l: f"avgpool({l['size']})",
+             "flatten": lambda l: "flatten"}
+    return " -> ".join(words[layer["kind"]](layer) for layer in layers)
+
+
+def describe_changes(layers):
+    parts = []
+    for index, layer in enumerate(layers):
+        if "bias" in layer:
+            parts.append(f"{index}: bias {np.array2string(layer['bias'], precision=4, separator=', ')}"
+                         + (f", pad_value {layer['pad_value']!r}" if "pad_value" in layer else ""))
+    return "; ".join(parts)
+
+
+@graded_property(PART, "conv-valid", "fold_conv_thresholds without padding: the ReLU convnet equals the threshold convnet",
+                 uses=["fold_conv_thresholds"], weight=2, network=conv_networks(padding="none"))
+def conv_valid(student, network):
+    check_conv_folding(student, **network)
+
+
+@graded_property(PART, "conv-first-padding", "padding on the first conv only (its input is not shifted): still exact, no refusal",
+                 uses=["fold_conv_thresholds"], network=conv_networks(padding="first"))
+def conv_first_padding(student, network):
+    check_conv_folding(student, **network)
+
+
+@graded_property(PART, "conv-later-padding", "a padded conv after an activation: pad with the right constant, or refuse with a ValueError",
+                 uses=["fold_conv_thresholds"], network=conv_networks(padding="later"))
+def conv_later_padding(student, network):
+    check_conv_folding(student, **network, may_refuse=True)
+
+
+@graded_property(PART, "conv-leaves-inputs", "fold_conv_thresholds is right and leaves its layers unmodified",
+                 uses=["fold_conv_thresholds"], network=conv_networks(padding="none"))
+def conv_leaves_inputs(student, network):
+    layers_after, _ = check_conv_folding(student, **network).args_after
+    expect_list(layers_after, length=len(network["layers"]), what="the layers list after the call")
+    for index, (before, after) in enumerate(zip(network["layers"], layers_after)):
+        if type(after) is not dict or sorted(after) != sorted(before):
+            raise AssertionError(f"layer {index} was modified in place (its keys changed); build new dicts instead")
+        for key, value in before.items():
+            if isinstance(value, np.ndarray):
+                expect_unchanged(value, after[key], what=f"layer {index}'s {key!r}")
+            elif after[key] != value:
+                raise AssertionError(f"layer {index}'s {key!r} was changed in place; build new dicts instead")

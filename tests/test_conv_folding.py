@@ -1,0 +1,93 @@
+"""Part conv-folding: the notebook's given convnet forward agrees with the grader's
+oracle; a refusal counts only as a ValueError about padding; the part can be left out
+of a course, and the earlier parts score the same with it or without it."""
+import dataclasses
+
+import nbformat
+import numpy as np
+import pytest
+from hypothesis import given, settings as hypothesis_settings
+
+from autograder.audit.mutants import solved_module, solved_notebook
+from autograder.config import COURSE_ROOT
+from autograder.grader import grade_path
+from autograder.nbgrader_bridge.command import nbgrader
+from autograder.notebook_source import build_master, notebook_text
+from autograder.properties import PART_NAMES, oracles
+from autograder.properties.strategies import conv_networks
+from autograder.release import ROSTER
+
+EARLIER_PARTS = ("sigmoid-graph", "sigmoid-gradient", "bias-folding")
+# The sample class's scores in the three earlier parts, as they were before part 4 existed.
+EARLIER_TOTALS = {"ada": 100, "ben": 0, "cleo": 90, "dev": 95, "eve": 68, "finn": 100}
+
+
+def given_code():
+    """The notebook's given convnet code, run as a student's kernel would."""
+    cell = next(c for c in build_master().cells if c.metadata["nbgrader"]["grade_id"] == "given-convnet")
+    namespace = {"np": np}
+    exec(cell.source, namespace)
+    return namespace
+
+
+@hypothesis_settings(max_examples=40, derandomize=True, deadline=None, database=None)
+@given(network=conv_networks(padding="first") | conv_networks(padding="later"))
+def test_the_given_forward_is_the_oracle(network):
+    given_forward = given_code()["convnet_forward"]
+    layers, x, t = network["layers"], network["x"], network["t"]
+    for activation in (oracles.relu, lambda z: oracles.threshold(z, t)):
+        assert np.allclose(given_forward(layers, x, activation), oracles.convnet_forward(layers, x, activation),
+                           rtol=1e-12, atol=1e-12 * oracles.convnet_magnitude(layers, x, t).max())
+
+
+REFUSE = '''
+def fold_conv_thresholds(layers, t):
+    if any(layer["kind"] == "conv" and layer["padding"] for layer in layers[1:]):
+        raise {error}
+    return reference_fold(layers, t)
+'''
+
+
+@pytest.mark.parametrize("error, accepted", [
+    ('ValueError("zero padding after an activation cannot be folded")', True),
+    ('ValueError("cannot fold this network")', False),  # says nothing of the padding
+    ('RuntimeError("zero padding cannot be folded")', False),  # not a ValueError
+])
+def test_only_a_value_error_about_padding_is_a_refusal(tmp_path, settings, error, accepted):
+    module = solved_module().replace("def fold_conv_thresholds(", "def reference_fold(") + REFUSE.format(error=error)
+    path = tmp_path / "convnets.py"
+    path.write_text(module)
+    tests = {t.name: t for t in grade_path(path, settings, parts=["conv-folding"]).tests}
+    assert (tests["conv-later-padding"].score == tests["conv-later-padding"].max_score) == accepted
+    assert all(t.score == t.max_score for name, t in tests.items() if name != "conv-later-padding")
+
+
+def test_a_part_left_out_is_neither_released_nor_graded(tmp_path, settings):
+    root = tmp_path / "course"
+    (root / "solutions" / "convnets").mkdir(parents=True)
+    for path in (COURSE_ROOT / "solutions" / "convnets").glob("*.py"):
+        (root / "solutions" / "convnets" / path.name).write_text(path.read_text())
+    master = build_master(left_out=["conv-folding"])
+    (root / "solutions" / "convnets" / "convnets.ipynb").write_text(notebook_text(master))
+    nbgrader("generate_assignment", "convnets", course_root=root, quiet=True)
+    released = root / "assignment" / "convnets" / "convnets.ipynb"
+    text = released.read_text()
+    assert "conv-folding" not in text and "fold_conv_thresholds" not in text and "Part 4" not in text
+    assert "| 3. `bias-folding` |" in text  # the other rows of the intro's table stay
+    without = dataclasses.replace(settings, part_points={**settings.part_points, "conv-folding": 0.0})
+    student = tmp_path / "student" / "convnets.ipynb"
+    student.parent.mkdir()
+    nbformat.write(solved_notebook("", released), student)
+    report = grade_path(student, without)
+    assert report.score == report.max_score == 100 and {t.part for t in report.tests} == set(EARLIER_PARTS)
+
+
+@pytest.mark.parametrize("student", sorted(ROSTER))
+def test_the_earlier_parts_score_as_before(settings, student):
+    path = COURSE_ROOT / "sample_class" / student / "convnets.ipynb"
+    with_part = grade_path(path, settings)
+    without = grade_path(path, dataclasses.replace(settings, part_points={**settings.part_points, "conv-folding": 0.0}))
+    earlier = {part: with_part.part_score(part) for part in EARLIER_PARTS}
+    assert earlier == {part: without.part_score(part) for part in EARLIER_PARTS}
+    assert sum(earlier.values()) == EARLIER_TOTALS[student]
+    assert set(PART_NAMES) == {*EARLIER_PARTS, "conv-folding"}
