@@ -18,6 +18,9 @@ class GradingSettings:
     worker_memory_mb: int
     default_visibility: str = "visible"
     visibility: dict = field(default_factory=dict)
+    # Shrink a failure to its smallest counterexample (students' feedback). The mutation
+    # audit only needs "killed or not" and turns it off.
+    find_smallest: bool = True
 
     def visibility_of(self, part, name):
         """Who may read a property's feedback: its own key, else its part's, else the default."""

@@ -121,7 +121,8 @@ def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES, rep
         elif deadline is not None and time.monotonic() > deadline:
             verdict = failed(prop, "not run, the submission's time ran out")
         else:
-            verdict = run_property(prop, student, settings.course_secret, settings.max_examples, replay=replay)
+            verdict = run_property(prop, student, settings.course_secret, settings.max_examples, replay=replay,
+                                   find_smallest=settings.find_smallest)
         tests.append(test_result(prop, points, verdict, settings))
     return GradeReport(tests, notes)
 

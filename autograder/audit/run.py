@@ -8,6 +8,7 @@ it changes, unless equivalents.py records it as equivalent to the reference, and
 it must keep full marks.
 """
 import ast
+import dataclasses
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,8 @@ def grade_entry(entry, settings):
 def grade_mutant(mutant, settings):
     """Graded in every part that calls the mutated definition (fold_biases: parts 3 and 4)."""
     parts = [p for p in graded_parts(settings) if p == mutant.part or p in parts_grading(mutant.override)]
-    report = grade_override(mutant.override, settings, parts=parts)
+    verdict_only = dataclasses.replace(settings, find_smallest=False)  # killed or not is all it needs
+    report = grade_override(mutant.override, verdict_only, parts=parts)
     return MutantRow(mutant, tuple(t.name for t in report.tests if t.score < t.max_score))
 
 

@@ -21,14 +21,17 @@ def failed(prop, reason):
     return Verdict(False, f"{prop.name}: {prop.summary}\nFAILED: {reason}")
 
 
-def run_property(prop, student, secret, max_examples, replay=True):
+def run_property(prop, student, secret, max_examples, replay=True, find_smallest=True):
     """Check `prop` against `student`; returns a Verdict with the smallest counterexample.
 
     replay: first try the examples a passing run would draw (replay.py); only a
-    submission that fails one of them is run under hypothesis, to find and shrink it."""
+    submission that fails one of them is run under hypothesis, to find and shrink it.
+    find_smallest=False: the verdict alone, with no counterexample (replay only)."""
     try:
         if replay and passes_recorded_examples(prop, student, secret, max_examples):
             return passed(prop)
+        if replay and not find_smallest:
+            return failed(prop, "failed one of the drawn examples (not shrunk)")
         return _run_hypothesis(prop, student, secret, max_examples)
     except WorkerLost as lost:
         return failed(prop, f"your code stopped the grader's worker: {lost}")
