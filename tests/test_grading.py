@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from autograder.audit.catalogue import CATALOGUE
 from autograder.audit.mutants import solved_module
 from autograder.config import COURSE_ROOT
 from autograder.grader import grade_path
@@ -159,3 +160,13 @@ def shifted(b, t):
     assert "return [shifted(b, t) for b in biases]" in output and "return b[len(b)] - t" in output
     assert "Smallest failing input: fold_deep(" in output
     assert "autograder" not in output and "executor" not in output and "site-packages" not in output
+
+
+def test_a_wrong_fold_shows_the_network_and_both_outputs(tmp_path, settings):
+    """fold_biases feedback names the layer sizes, t, the input and what each network gave."""
+    path = tmp_path / "convnets.py"
+    path.write_text(solved_module(next(e.override for e in CATALOGUE if e.name == "fold-sign-error")))
+    output = next(t.output for t in grade_path(path, settings, parts=["bias-folding"]).tests if t.name == "fold-deep")
+    for words in ("layer sizes [", "t = ", "input x = [[", "the threshold network gives", "the ReLU network with your biases",
+                  "your folded biases", "Smallest failing input: fold_deep("):
+        assert words in output, output
