@@ -66,9 +66,9 @@ def expect_same_layer(new, old, *, what):
 
 
 def describe(layers):
-    """conv(3x3, stride 2, padding 1) -> maxpool(2) -> ... in one line."""
-    words = {"conv": lambda l: f"conv({l['kernels'].shape[2]}x{l['kernels'].shape[3]}, {l['kernels'].shape[0]} filters, "
-                               f"stride {l['stride']}, padding {l['padding']})",
+    """conv(3x3 kernels, 2 filter(s), stride 2, padding 1) -> maxpool(2) -> ... in one line."""
+    words = {"conv": lambda l: f"conv({l['kernels'].shape[2]}x{l['kernels'].shape[3]} kernels, {l['kernels'].shape[0]} "
+                               f"filter(s), stride {l['stride']}, padding {l['padding']})",
              "dense": lambda l: f"dense({l['weights'].shape[1]} -> {l['weights'].shape[0]})",
              "maxpool": lambda l: f"maxpool({l['size']})", "avgpool": lambda l: f"avgpool({l['size']})",
              "flatten": lambda l: "flatten"}
