@@ -55,8 +55,8 @@ def run_grade(args):
     from .reports.markdown import markdown_summary, points_line
 
     report = grade_path(args.submission, load_settings())
-    write_results(report, args.output)
     results = gradescope_results(report)
+    write_results(results, args.output)
     if args.junit:
         write_atomically(args.junit, junit_xml(results))
     if args.markdown:

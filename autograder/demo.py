@@ -11,7 +11,7 @@ from .config import COURSE_ROOT
 from .grader import grade_path
 from .nbgrader_bridge.command import nbgrader
 from .nbgrader_bridge.course import new_course, open_gradebook
-from .reports.gradescope import write_results
+from .reports.gradescope import gradescope_results, write_results
 from .reports.table import score_table
 
 OUTPUT = COURSE_ROOT / "demo_output"
@@ -47,7 +47,7 @@ def run_demo(settings, sample_class=COURSE_ROOT / "sample_class", output=OUTPUT)
     for number, student in enumerate(students, start=1):
         step(f"python -m autograder grade: {student} ({number}/{len(students)})")
         report = grade_path(sample_class / student / "convnets.ipynb", settings)
-        write_results(report, output / "results" / f"{student}.json")
+        write_results(gradescope_results(report), output / "results" / f"{student}.json")
         rows.append((student, report))
 
     with open_gradebook(course) as gradebook:

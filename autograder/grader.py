@@ -57,15 +57,20 @@ def property_points(settings):
     part with no points (left out of the course, see course_config.py) has no tests."""
     shares, known = [], set()
     for part in PART_NAMES:
-        props, points = properties_of(part), settings.part_points.get(part, 0.0)
-        known |= {part, *(f"{part}: {p.name}" for p in props)}
-        if points:
-            total = sum(p.weight for p in props)
-            shares += [(p, round(points * p.weight / total, 6)) for p in props]
+        known |= {part, *(f"{part}: {p.name}" for p in properties_of(part))}
+    for part in graded_parts(settings):
+        props, points = properties_of(part), settings.part_points[part]
+        total = sum(p.weight for p in props)
+        shares += [(p, round(points * p.weight / total, 6)) for p in props]
     unknown = set(settings.visibility) - known
     if unknown:
         raise ValueError(f"course_config.py: VISIBILITY names no part or \"part: property\": {', '.join(sorted(unknown))}")
     return shares
+
+
+def graded_parts(settings):
+    """The parts this course grades: a part with no points is left out."""
+    return [part for part in PART_NAMES if settings.part_points.get(part)]
 
 
 def test_result(prop, points, verdict, settings):

@@ -13,9 +13,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..grader import grade_path
+from ..grader import grade_path, graded_parts
 from ..parallel import grader_pool
-from ..properties import PART_NAMES, properties_of
+from ..properties import PART_NAMES, properties_calling
 from .catalogue import CATALOGUE
 from .equivalents import EQUIVALENT
 from .mutants import solved_module
@@ -69,7 +69,7 @@ def parts_grading(override):
     """The parts with a property that calls a function `override` defines: part
     conv-folding grades fold_biases again, so a mistake there may cost in both."""
     names = {node.name for node in ast.parse(override).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
-    return {p.part for part in PART_NAMES for p in properties_of(part) if names & set(p.uses)}
+    return {prop.part for prop in properties_calling(names)}
 
 
 def grade_override(override, settings, parts=PART_NAMES):
@@ -94,11 +94,6 @@ def grade_mutant(mutant, settings):
     verdict_only = dataclasses.replace(settings, find_smallest=False)  # killed or not is all it needs
     report = grade_override(mutant.override, verdict_only, parts=parts)
     return MutantRow(mutant, tuple(t.name for t in report.tests if t.score < t.max_score))
-
-
-def graded_parts(settings):
-    """The parts this course grades (a part with 0 points is left out)."""
-    return [part for part in PART_NAMES if settings.part_points.get(part)]
 
 
 def run_audit(settings, jobs=2, entries=CATALOGUE):

@@ -1,10 +1,8 @@
 """Combining the outputs of several class runs (shards) into one."""
-import json
 from pathlib import Path
 
-from ..reports.files import write_atomically
+from ..reports.gradescope import class_results, write_results
 from ..reports.grades_csv import ScoreRow
-from .run import read_results
 
 
 class MergeConflict(Exception):
@@ -16,8 +14,7 @@ def merge_outputs(inputs, output_dir, record=None):
     record(student, results) is called for each student (the gradebook writer)."""
     merged = {}
     for folder in map(Path, inputs):
-        for path in sorted(folder.glob("*/results.json")):
-            student, results = path.parent.name, read_results(path)
+        for student, path, results in class_results(folder):
             if results is None:
                 raise MergeConflict(f"{path} is not a results file")
             if student in merged and merged[student] != results:
@@ -27,6 +24,6 @@ def merge_outputs(inputs, output_dir, record=None):
     for student in sorted(merged):
         if record is not None:
             record(student, merged[student])
-        write_atomically(Path(output_dir) / student / "results.json", json.dumps(merged[student], indent=2) + "\n")
+        write_results(merged[student], Path(output_dir) / student / "results.json")
         rows.append(ScoreRow.of(student, merged[student]))
     return rows

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from ..config import load_settings
 from ..parallel import grader_pool
-from ..reports.files import write_atomically
 from ..reports.grades_csv import ScoreRow
-from ..reports.gradescope import gradescope_results
+from ..reports.gradescope import gradescope_results, read_results, write_results
 
 FINGERPRINTED = ("properties", "sandbox", "grader.py", "submission.py")  # what decides a score
 
@@ -48,7 +47,7 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
                 graded["extra_data"].update(graded=[digest, fingerprint], timestamp=entry.timestamp)
                 if record is not None:
                     record(entry.student, graded)
-                write_atomically(output_dir / entry.student / "results.json", json.dumps(graded, indent=2) + "\n")
+                write_results(graded, output_dir / entry.student / "results.json")
                 rows.append(ScoreRow.of(entry.student, graded))
                 if progress is not None:
                     progress.advance(rows[-1])
@@ -77,10 +76,3 @@ def grading_fingerprint(settings):
     visible = dict(asdict(settings), course_secret=hashlib.sha256(settings.course_secret.encode()).hexdigest())
     digest.update(json.dumps(visible, sort_keys=True).encode())
     return digest.hexdigest()[:16]
-
-
-def read_results(path):
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None

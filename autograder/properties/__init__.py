@@ -37,5 +37,10 @@ def properties_of(part):
     return list(_REGISTRY[part])
 
 
+def properties_calling(names):
+    """Every property, of any part, that calls one of the student's `names`."""
+    return [prop for part in PART_NAMES for prop in properties_of(part) if set(prop.uses) & set(names)]
+
+
 def _load_suites():
     from . import bias_folding, conv_folding, sigmoid_gradient, sigmoid_graph  # noqa: F401  (they register)

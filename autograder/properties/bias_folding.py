@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from . import graded_property, oracles
-from .checks import expect_array, expect_close, expect_list, expect_unchanged
+from .checks import expect_array, expect_close, expect_list, expect_unchanged, one_line
 from .strategies import FLOAT_DTYPES, floats_between, networks
 
 PART = "bias-folding"
@@ -40,20 +40,14 @@ def check_folding(student, weights, biases, x, t):
     for layer, (new, old) in enumerate(zip(folded, biases)):
         expect_array(new, shape=old.shape, dtype=old.dtype, what=f"folded bias of layer {layer}")
     actual = oracles.mlp_forward(weights, folded, x, oracles.relu)
-    try:
-        expect_close(actual, expected, rtol=1e-12, atol=atol,
-                     what=f"the ReLU network with your folded biases (t = {t!r}), compared with the threshold network,")
-    except AssertionError as wrong:
-        sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
-        raise AssertionError(f"{wrong}\n  layer sizes {sizes}, t = {t!r}, input x = {_flat(x)}\n"
-                             f"  the threshold network gives        {_flat(expected)}\n"
-                             f"  the ReLU network with your biases  {_flat(actual)}\n"
-                             f"  your folded biases                 {', '.join(_flat(b) for b in folded)}") from None
+    sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
+    expect_close(actual, expected, rtol=1e-12, atol=atol,
+                 what=f"the ReLU network with your folded biases (t = {t!r}), compared with the threshold network,",
+                 explain=lambda: f"  layer sizes {sizes}, t = {t!r}, input x = {one_line(x)}\n"
+                                 f"  the threshold network gives        {one_line(expected)}\n"
+                                 f"  the ReLU network with your biases  {one_line(actual)}\n"
+                                 f"  your folded biases                 {', '.join(one_line(b) for b in folded)}")
     return result
-
-
-def _flat(array):
-    return np.array2string(np.asarray(array), separator=", ", threshold=40).replace("\n", "")
 
 
 @graded_property(PART, "fold-one-layer", "fold_biases on a single layer: no activation, so nothing to fold",

@@ -25,16 +25,18 @@ def expect_finite(value, *, what):
         raise AssertionError(f"{what} has a non-finite entry {value[index]!r} at index {index}")
 
 
-def expect_close(actual, expected, *, rtol, atol, what):
-    """|actual - expected| <= atol + rtol * |expected|, entry by entry."""
+def expect_close(actual, expected, *, rtol, atol, what, explain=None):
+    """|actual - expected| <= atol + rtol * |expected|, entry by entry. explain: a function
+    giving more lines for the message (called only on failure: formatting is not free)."""
     actual64, expected64 = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
     error = np.abs(actual64 - expected64)
     allowed = atol + rtol * np.abs(expected64)
     if not (error <= allowed).all():
         index = np.unravel_index(np.argmax(error - allowed), error.shape)
         where = f" at index {tuple(int(i) for i in index)}" if error.ndim else ""
+        more = f"\n{explain()}" if explain else ""
         raise AssertionError(
-            f"{what} is wrong{where}: expected {float(expected64[index])!r}, got {float(actual64[index])!r}"
+            f"{what} is wrong{where}: expected {float(expected64[index])!r}, got {float(actual64[index])!r}{more}"
         )
 
 
@@ -61,6 +63,11 @@ def expect_list(value, *, length, what):
         raise AssertionError(f"{what} should be a list, but it is {_describe(value)}")
     if len(value) != length:
         raise AssertionError(f"{what} should have {length} entries, but it has {len(value)}")
+
+
+def one_line(array, precision=None):
+    """An array as numpy prints it, on one line."""
+    return np.array2string(np.asarray(array), separator=", ", threshold=40, precision=precision).replace("\n", "")
 
 
 def _describe(value):

@@ -11,7 +11,7 @@ import numpy as np
 from ..sandbox.remote import StudentError
 from . import graded_property, oracles
 from .bias_folding import check_folding
-from .checks import expect_array, expect_close, expect_list, expect_unchanged
+from .checks import expect_array, expect_close, expect_list, expect_unchanged, one_line
 from .strategies import conv_networks, networks, per_neuron_thresholds
 
 PART = "conv-folding"
@@ -42,12 +42,9 @@ def check_conv_folding(student, layers, x, t, may_refuse=False):
     for index, (new, old) in enumerate(zip(folded, layers)):
         expect_same_layer(new, old, what=f"layer {index} of your network")
     actual = oracles.convnet_forward(folded, x, oracles.relu)
-    try:
-        expect_close(actual, expected, rtol=1e-12, atol=atol,
-                     what=f"the ReLU convnet you folded (t = {t!r}), compared with the threshold convnet,")
-    except AssertionError as wrong:
-        raise AssertionError(f"{wrong}\n  layers: {describe(layers)}\n  your layers' biases and padding: "
-                             f"{describe_changes(folded)}") from None
+    expect_close(actual, expected, rtol=1e-12, atol=atol,
+                 what=f"the ReLU convnet you folded (t = {t!r}), compared with the threshold convnet,",
+                 explain=lambda: f"  layers: {describe(layers)}\n  your layers' biases and padding: {describe_changes(folded)}")
     return result
 
 
@@ -79,7 +76,7 @@ def describe_changes(layers):
     parts = []
     for index, layer in enumerate(layers):
         if "bias" in layer:
-            parts.append(f"{index}: bias {np.array2string(layer['bias'], precision=4, separator=', ')}"
+            parts.append(f"{index}: bias {one_line(layer['bias'], precision=4)}"
                          + (f", pad_value {layer['pad_value']!r}" if "pad_value" in layer else ""))
     return "; ".join(parts)
 

@@ -9,13 +9,14 @@ attach to a CI run. Its tables also come as Markdown, for a CI job summary.
 import base64
 import html
 import io
-import json
 import statistics
 from collections import Counter
 from pathlib import Path
 
-from ..properties import PART_NAMES
 from .files import write_atomically
+from .gradescope import class_results, lost_points, max_score
+from .grades_csv import ScoreRow
+from .table import score_statistics as row_statistics
 
 COUNTEREXAMPLE = "Smallest failing input:"
 
@@ -26,10 +27,13 @@ class NoResults(Exception):
 
 def read_class(folder):
     """{student: results} for every <student>/results.json under `folder`."""
-    paths = sorted(Path(folder).glob("*/results.json"))
-    if not paths:
+    found = class_results(folder)
+    if not found:
         raise NoResults(f"{folder} has no <student>/results.json; run grade-class with --output-dir {folder} first")
-    return {path.parent.name: json.loads(path.read_text()) for path in paths}
+    unreadable = [str(path) for _, path, results in found if results is None]
+    if unreadable:
+        raise NoResults(f"not a results file: {', '.join(unreadable)}")
+    return {student: results for student, _, results in found}
 
 
 def common_mistakes(students, top=10):
@@ -38,7 +42,7 @@ def common_mistakes(students, top=10):
     counts = Counter()
     for results in students.values():
         for test in results["tests"]:
-            if test["score"] < test["max_score"]:
+            if lost_points(test):
                 counts[(test["name"], *_failure_and_example(test["output"]))] += 1
     return [(count, *key) for key, count in counts.most_common(top)]
 
@@ -46,20 +50,13 @@ def common_mistakes(students, top=10):
 def failure_rates(students):
     """{test name: fraction of students who lost its points}, in grading order."""
     names = [t["name"] for t in next(iter(students.values()))["tests"]]
-    lost = Counter(t["name"] for r in students.values() for t in r["tests"] if t["score"] < t["max_score"])
+    lost = Counter(t["name"] for r in students.values() for t in r["tests"] if lost_points(t))
     return {name: lost[name] / len(students) for name in names}
 
 
 def score_statistics(students):
     """[[part or "total", mean/max, median, how many at full marks, how many at zero]]."""
-    rows = []
-    for part in (None, *PART_NAMES):
-        mine = [[t for t in r["tests"] if part in (None, t["tags"][0])] for r in students.values()]
-        scores = [sum(t["score"] for t in tests) for tests in mine]
-        top = max(sum(t["max_score"] for t in tests) for tests in mine)
-        rows.append([part or "total", f"{statistics.mean(scores):.1f}/{top:g}", f"{statistics.median(scores):g}",
-                     str(sum(s == top for s in scores)), str(sum(s == 0 for s in scores))])
-    return rows
+    return row_statistics([ScoreRow.of(student, results) for student, results in students.items()])
 
 
 STATISTICS_HEADER = ["", "mean", "median", "full marks", "zero"]
@@ -67,7 +64,7 @@ STATISTICS_HEADER = ["", "mean", "median", "full marks", "zero"]
 
 def class_report_html(students, title="convnets"):
     scores = [r["score"] for r in students.values()]
-    maximum = max(sum(t["max_score"] for t in r["tests"]) for r in students.values())
+    maximum = max(map(max_score, students.values()))
     seconds = [r.get("execution_time", 0.0) for r in students.values()]
     rates = failure_rates(students)
     sections = [

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..properties import PART_NAMES
 from .files import write_atomically
-from .gradescope import part_scores
+from .gradescope import max_score, part_scores
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,7 @@ class ScoreRow:
 
     @classmethod
     def of(cls, student, results):
-        maxima = part_scores(results, key="max_score")
-        return cls(student, part_scores(results), maxima, results["score"], sum(maxima.values()))
+        return cls(student, part_scores(results), part_scores(results, key="max_score"), results["score"], max_score(results))
 
 
 def write_grades_csv(path, rows):

@@ -1,5 +1,7 @@
-"""Gradescope's results.json: top-level score, one test per property, tagged with its part."""
+"""Gradescope's results.json: top-level score, one test per property, tagged with its part.
+Written and read here only; the other reports are made from these results."""
 import json
+from pathlib import Path
 
 from .files import write_atomically
 
@@ -35,5 +37,26 @@ def part_scores(results, key="score"):
     return scores
 
 
-def write_results(report, path):
-    write_atomically(path, json.dumps(gradescope_results(report), indent=2) + "\n")
+def lost_points(test):
+    return test["score"] < test["max_score"]
+
+
+def max_score(results):
+    return round(sum(t["max_score"] for t in results["tests"]), 6)
+
+
+def write_results(results, path):
+    write_atomically(path, json.dumps(results, indent=2) + "\n")
+
+
+def read_results(path):
+    """The results in `path`, or None if it is missing or not JSON."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def class_results(folder):
+    """[(student, path, results or None)] for every <student>/results.json in `folder`."""
+    return [(path.parent.name, path, read_results(path)) for path in sorted(Path(folder).glob("*/results.json"))]

@@ -1,4 +1,6 @@
 """Plain-text tables: scores per submission, and a class run's summary per part."""
+import statistics
+
 from ..properties import PART_NAMES
 
 
@@ -10,17 +12,23 @@ def score_table(rows):
     return _format(header, lines)
 
 
+def score_statistics(rows):
+    """rows: [ScoreRow] -> [[part or "total", mean/max, median, how many at full marks,
+    how many at zero]], the total first."""
+    columns = [("total", [r.score for r in rows], max(r.max_score for r in rows))]
+    columns += [(part, [r.parts.get(part, 0.0) for r in rows], max(r.parts_max.get(part, 0.0) for r in rows))
+                for part in PART_NAMES]
+    return [[name, f"{statistics.mean(scores):.1f}/{top:g}", f"{statistics.median(scores):g}",
+             str(sum(s == top for s in scores)), str(sum(s == 0 for s in scores))] for name, scores, top in columns]
+
+
 def summary_table(rows):
     """rows: [ScoreRow] -> per part and in total: the mean, and how many got all or nothing."""
     if not rows:
         return "No submissions."
-    header = [f"{len(rows)} students", "mean", "full marks", "zero"]
-    columns = [(part, [r.parts.get(part, 0.0) for r in rows], max(r.parts_max.get(part, 0.0) for r in rows))
-               for part in PART_NAMES]
-    columns.append(("total", [r.score for r in rows], max(r.max_score for r in rows)))
-    lines = [[name, f"{sum(scores) / len(scores):.1f}/{top:g}", str(sum(s == top for s in scores)), str(sum(s == 0 for s in scores))]
-             for name, scores, top in columns]
-    return _format(header, lines)
+    total, *parts = score_statistics(rows)
+    lines = [[name, mean, full, zero] for name, mean, _median, full, zero in [*parts, total]]
+    return _format([f"{len(rows)} students", "mean", "full marks", "zero"], lines)
 
 
 def _format(header, lines):

@@ -28,7 +28,7 @@ from autograder.grader import property_points
 from autograder.nbgrader_bridge.command import nbgrader
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
-from autograder.properties import PART_NAMES, properties_of
+from autograder.properties import PART_NAMES, properties_calling, properties_of
 from autograder.reports.gradescope import part_scores
 
 from .attacks import ATTACKS, HONEST
@@ -201,9 +201,10 @@ def expected_scores(attack, settings):
     """0 for every property of a part the attack breaks, and for every property elsewhere
     that calls a function it replaces (conv-folding grades fold_biases too); the rest full."""
     replaced = {name for part in attack.breaks for prop in properties_of(part) for name in prop.uses}
+    broken = properties_calling(replaced)
     scores = dict.fromkeys(PART_NAMES, 0.0)
     for prop, points in property_points(settings):
-        if prop.part not in attack.breaks and not replaced & set(prop.uses):
+        if prop.part not in attack.breaks and prop not in broken:
             scores[prop.part] = round(scores[prop.part] + points, 6)
     return scores
 
