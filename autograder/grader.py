@@ -113,8 +113,8 @@ def active_protections(settings):
 
 def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES, replay=True):
     """Run the properties of `parts` against a submission whose cells have been run.
-    replay: check the examples a passing run draws first (properties/replay.py); a
-    process that grades one submission only gains nothing from it."""
+    replay: follow the hypothesis runs this process recorded first (properties/replay.py);
+    a process that grades one submission only gains nothing from it."""
     notes = [f"{e['label']} raised {e['error']['type']}: {e['error']['message']}" for e in loaded.cell_errors]
     tests = []
     for prop, points in property_points(settings):

@@ -120,13 +120,43 @@ def test_grade_command_exits_zero_on_a_broken_notebook(tmp_path):
     assert "not valid JSON" in run.stdout
 
 
-@pytest.mark.parametrize("student", ["cleo", "dev", "eve", "finn"])
-def test_replaying_recorded_examples_changes_no_verdict_or_message(student, settings, monkeypatch):
-    """properties/replay.py: the same tests, scores and feedback as plain hypothesis runs."""
-    submission = COURSE_ROOT / "sample_class" / student / "convnets.ipynb"
-    replayed = grade_path(submission, settings).tests
-    monkeypatch.setattr(runner, "passes_recorded_examples", lambda *args: False)  # always the plain run
-    assert grade_path(submission, settings).tests == replayed
+def grade_sample_students(settings):
+    return {student: grade_path(COURSE_ROOT / "sample_class" / student / "convnets.ipynb", settings).tests
+            for student in ["cleo", "dev", "eve", "finn"]}
+
+
+def counting_hypothesis_runs(monkeypatch):
+    """The list of the runner's hypothesis runs from now on."""
+    runs = []
+    real = runner.under_hypothesis
+    monkeypatch.setattr(runner, "under_hypothesis", lambda prop, *args: runs.append(prop.name) or real(prop, *args))
+    return runs
+
+
+def test_replaying_recorded_runs_changes_no_verdict_or_message(settings, monkeypatch):
+    """properties/replay.py: graded once (their failing runs are recorded), again (every
+    run replayed: hypothesis never runs) and with replay off (plain hypothesis runs):
+    the same tests, scores and feedback all three times."""
+    first = grade_sample_students(settings)
+    with monkeypatch.context() as patch:
+        runs = counting_hypothesis_runs(patch)
+        replayed = grade_sample_students(settings)
+    assert runs == []
+    assert any(t.score < t.max_score for tests in replayed.values() for t in tests)  # failures replayed too
+    monkeypatch.setattr(runner.recorded, "replay", lambda *args, **kwargs: None)
+    assert grade_sample_students(settings) == replayed == first
+
+
+def test_recorded_runs_stop_growing_at_max_steps(settings, monkeypatch):
+    """Memory stays bounded: past MAX_STEPS a run is not kept, and is run again next time."""
+    monkeypatch.setattr(runner.recorded, "_TREES", runner.recorded.Trees())
+    eve = COURSE_ROOT / "sample_class" / "eve" / "convnets.ipynb"
+    grade_path(COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb", settings)  # the reference's runs start the trees
+    monkeypatch.setattr(runner.recorded, "MAX_STEPS", runner.recorded._TREES.steps)
+    first = grade_path(eve, settings).tests
+    runs = counting_hypothesis_runs(monkeypatch)
+    assert grade_path(eve, settings).tests == first
+    assert runs and runner.recorded._TREES.steps == runner.recorded.MAX_STEPS
 
 
 def test_examples_do_not_depend_on_which_local_modules_are_loaded(tmp_path):

@@ -1,19 +1,30 @@
-"""The examples hypothesis draws for a submission that passes them all, drawn once.
+"""The courses hypothesis runs take, recorded once and replayed for the next submission.
 
-With a fixed seed and no example database, hypothesis draws the same examples for every
-submission that passes each one: only a failure (and its shrinking) changes the course
-of a run, and the suites' `assume` calls look at the inputs alone. So the grader draws
-them once per process, by running each property against the reference solution in
-this process, and checks a submission on that list first. A submission that passes
-them all has passed exactly the run hypothesis would have made; one that fails any is
-run under hypothesis as before, which finds the same failure and shrinks it. Verdicts
-and messages do not change (tested); what a class pays for hypothesis is paid once.
+With a fixed seed, no example database and no time limits, what hypothesis tries next
+depends on nothing but how each example so far turned out: passed, rejected by an
+`assume`, or failed, and where (hypothesis' own `InterestingOrigin`: the exception's
+type and the line that raised it). So the examples one submission's run went through,
+with their outcomes, are also the run of any other submission whose examples turn out
+the same way, step by step, down to the smallest failing input and its report.
+
+The grader keeps, per property, a tree of the runs it has made: each node an example,
+each branch an outcome. The reference solution's run is the first path (a passing run:
+what most submissions take). A submission walks the tree, running its own code on each
+node's example; if it ends a recorded run, the verdict is that run's, with the
+submission's own failure message; if it takes an outcome nobody took, hypothesis runs
+it as before, and the run is added. Verdicts and messages do not change (tested); what
+hypothesis costs beyond running the examples (drawing them, and shrinking) is paid once
+per way of failing, not once per student. The tree stops growing at MAX_STEPS examples.
 """
 import copy
 import functools
+import hashlib
+import pickle
 import warnings
+from dataclasses import dataclass, field
 
-from hypothesis.errors import HypothesisDeprecationWarning
+from hypothesis.errors import HypothesisDeprecationWarning, UnsatisfiedAssumption
+from hypothesis.internal.escalation import InterestingOrigin
 
 from ..config import COURSE_ROOT
 from ..sandbox.inprocess import InProcessSubmission
@@ -22,34 +33,147 @@ from . import properties_of
 from .seeding import under_hypothesis
 
 MASTER_NOTEBOOK = COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb"
+MAX_STEPS = 20_000  # examples kept in all the trees of a process: about 2 KB each
+PASSED, REJECTED = "passed", "rejected"
 
 
-def passes_recorded_examples(prop, student, secret, max_examples):
-    """True if `student` passes every example hypothesis would draw for a passing run;
-    False at the first it fails. WorkerLost passes through, as from hypothesis."""
-    with warnings.catch_warnings():  # a suite's assume() here always holds: these inputs passed it
+@dataclass
+class Step:
+    """One example of a recorded run, and what came after it, per outcome."""
+    inputs: dict
+    digest: str
+    after: dict = field(default_factory=dict)  # outcome -> Step, or Ending
+
+
+@dataclass(frozen=True)
+class Ending:
+    """The run ended after this outcome: passed, or failed with these notes added by
+    hypothesis to the report (the smallest failing input)."""
+    passed: bool
+    notes: tuple = ()
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A recorded run the submission followed to its end."""
+    passed: bool
+    error: Exception = None  # the submission's failure on the run's last example
+    notes: tuple = ()  # hypothesis' notes for that failure
+
+
+@dataclass
+class Trees:
+    """Every run this process recorded: a tree per property, and their size in examples."""
+    roots: dict = field(default_factory=dict)  # (part, name, secret, max_examples) -> Step
+    steps: int = 0
+
+
+_TREES = Trees()
+
+
+def outcome_of(error):
+    """REJECTED for a failed assume(), else the failure's origin as hypothesis tells them apart."""
+    return REJECTED if isinstance(error, UnsatisfiedAssumption) else InterestingOrigin.from_exception(error)
+
+
+def is_failure(outcome):
+    return outcome not in (PASSED, REJECTED)
+
+
+def run_example(prop, student, inputs):
+    """(outcome, error) of `prop` on a copy of `inputs`; (PASSED, None) if it holds."""
+    with warnings.catch_warnings():  # assume() outside a hypothesis run warns; it works the same
         warnings.simplefilter("ignore", HypothesisDeprecationWarning)
-        for inputs in recorded_examples(prop.part, prop.name, secret, max_examples):
-            try:
-                prop.test(student, **copy.deepcopy(inputs))
-            except Exception:
-                return False
-    return True
+        try:
+            prop.test(student, **copy.deepcopy(inputs))
+        except Exception as error:
+            return outcome_of(error), error
+    return PASSED, None
 
 
-@functools.cache
-def recorded_examples(part, name, secret, max_examples):
-    """The inputs of every example a passing run of the property goes through, in order."""
-    prop = next(p for p in properties_of(part) if p.name == name)
-    reference, seen = _reference(), []
+def replay(prop, student, secret, max_examples, stop_at_failure=False):
+    """Follow the recorded runs of `prop` with `student`: a Replayed if a recorded run
+    ends, else None (hypothesis must run). stop_at_failure: a Replayed at the first failed
+    example (the verdict only). WorkerLost passes through, as from hypothesis."""
+    node = _root(prop, secret, max_examples)
+    while True:
+        outcome, error = run_example(prop, student, node.inputs)
+        if stop_at_failure and is_failure(outcome):
+            return Replayed(False, error)
+        after = node.after.get(outcome)
+        if after is None:
+            return None
+        if isinstance(after, Ending):
+            return Replayed(after.passed, error, after.notes)
+        node = after
+
+
+def recording(prop, student):
+    """(test, steps): `test(**inputs)` runs `prop` and appends to `steps` the inputs, the
+    outcome and the notes the error carried when raised (hypothesis adds its own later)."""
+    steps = []
 
     def test(**inputs):
-        drawn = copy.deepcopy(inputs)
-        prop.test(reference, **inputs)  # an `assume` that rejects the inputs ends here
-        seen.append(drawn)
+        kept = copy.deepcopy(inputs)
+        try:
+            prop.test(student, **inputs)
+        except Exception as error:
+            steps.append((kept, outcome_of(error), tuple(getattr(error, "__notes__", ()))))
+            raise
+        steps.append((kept, PASSED, ()))
 
+    return test, steps
+
+
+def record(prop, secret, max_examples, steps, failure=None, bounded=True):
+    """Add a finished hypothesis run: its steps, and the exception it raised if it failed.
+    bounded: not past MAX_STEPS (the reference's runs, which start every tree, always are)."""
+    if not steps or (bounded and _TREES.steps + len(steps) > MAX_STEPS):
+        return
+    ending = Ending(passed=True)
+    if failure is not None:
+        last_outcome, notes_when_raised = steps[-1][1:]
+        if last_outcome != outcome_of(failure):  # e.g. a flaky failure: keep no record
+            return
+        ending = Ending(False, tuple(getattr(failure, "__notes__", ()))[len(notes_when_raised):])
+    key = (prop.part, prop.name, secret, max_examples)
+    if key not in _TREES.roots:
+        _TREES.roots[key] = _new_step(steps[0][0])
+    node = _TREES.roots[key]
+    for index, (inputs, outcome, _) in enumerate(steps):
+        if node.digest != _digest(inputs):
+            raise RuntimeError(f"hypothesis drew differently for {prop.name} on the same course: replay would not be exact")
+        if index == len(steps) - 1:
+            node.after[outcome] = ending
+        else:
+            if outcome not in node.after:
+                node.after[outcome] = _new_step(steps[index + 1][0])
+            node = node.after[outcome]
+
+
+def _new_step(inputs):
+    _TREES.steps += 1
+    return Step(inputs, _digest(inputs))
+
+
+def _root(prop, secret, max_examples):
+    key = (prop.part, prop.name, secret, max_examples)
+    if key not in _TREES.roots:
+        _record_reference(prop.part, prop.name, secret, max_examples)
+    return _TREES.roots[key]
+
+
+def _record_reference(part, name, secret, max_examples):
+    """The first path of a property's tree: the reference solution's (passing) run."""
+    prop = next(p for p in properties_of(part) if p.name == name)
+    test, steps = recording(prop, _reference())
     under_hypothesis(prop, test, secret, max_examples)()
-    return seen
+    record(prop, secret, max_examples, steps, bounded=False)
+
+
+def _digest(inputs):
+    """A digest of an example's inputs, to check that runs draw the same on the same course."""
+    return hashlib.sha256(pickle.dumps(inputs)).hexdigest()[:16]
 
 
 @functools.cache

@@ -1,7 +1,9 @@
 """How a property runs under hypothesis: seeded, with fixed settings, the same everywhere.
 
-Both the grading run (runner.py) and the one-time draw of a passing run's examples
-(replay.py) go through `under_hypothesis`, so the two can never draw differently.
+Both the grading runs (runner.py) and the reference's run that starts each property's
+recorded runs (replay.py) go through `under_hypothesis`, so they can never draw
+differently; and since nothing here depends on time, what hypothesis tries next depends
+only on how the examples so far turned out, which is what makes replaying exact.
 """
 import hashlib
 
