@@ -11,6 +11,10 @@ from hypothesis.extra import numpy as hnp
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
 FLOAT_DTYPES = st.sampled_from([np.float64, np.float32])
+THRESHOLDS = st.one_of(st.floats(-5, 5), st.integers(-100, 100).map(float))
+NONZERO_THRESHOLDS = THRESHOLDS.filter(lambda t: t != 0)
+POOLS = st.sampled_from(["maxpool", "avgpool"])
+integers_between = functools.cache(st.integers)  # built once: a new strategy is validated when first drawn
 
 
 def floats_between(low, high, dtype=np.float64, shape=SHAPES):
@@ -54,7 +58,7 @@ def networks(draw, min_depth, max_depth):
     weights = [draw(hnp.arrays(np.float64, (widths[l + 1], widths[l]), elements=entries)) for l in range(depth)]
     biases = [draw(hnp.arrays(np.float64, (widths[l + 1],), elements=entries)) for l in range(depth)]
     x = draw(hnp.arrays(np.float64, (draw(st.integers(1, 4)), widths[0]), elements=entries))
-    t = draw(st.one_of(st.floats(-5, 5), st.integers(-100, 100).map(float)))
+    t = draw(THRESHOLDS)
     return {"weights": weights, "biases": biases, "x": x, "t": t}
 
 
@@ -80,25 +84,25 @@ def conv_networks(draw, padding):
 
     padding: "none" (every conv valid), "first" (only the first conv padded: its input is
     x, unshifted) or "later" (a conv after an activation padded, and t != 0)."""
-    convs = draw(st.integers(2 if padding == "later" else 1, 3))
-    padded = {0} if padding == "first" else {draw(st.integers(1, convs - 1))} if padding == "later" else set()
-    channels, side = draw(st.integers(1, 2)), draw(st.integers(4, 7))
-    x = draw(entries_within_3((draw(st.integers(1, 2)), channels, side, side)))
+    convs = draw(integers_between(2 if padding == "later" else 1, 3))
+    padded = {0} if padding == "first" else {draw(integers_between(1, convs - 1))} if padding == "later" else set()
+    channels, side = draw(integers_between(1, 2)), draw(integers_between(4, 7))
+    x = draw(entries_within_3((draw(integers_between(1, 2)), channels, side, side)))
     layers = []
     for index in range(convs):
         pad = 1 if index in padded else 0
-        kernel = draw(st.integers(1, min(3, side + 2 * pad)))
-        stride = draw(st.integers(1, 2))
-        filters = draw(st.integers(1, 3))
+        kernel = draw(integers_between(1, min(3, side + 2 * pad)))
+        stride = draw(integers_between(1, 2))
+        filters = draw(integers_between(1, 3))
         layers.append({"kind": "conv", "kernels": draw(entries_within_3((filters, channels, kernel, kernel))),
                        "bias": draw(entries_within_3((filters,))), "stride": stride, "padding": pad})
         channels, side = filters, (side + 2 * pad - kernel) // stride + 1
         if side >= 2 and draw(st.booleans()):
-            layers.append({"kind": draw(st.sampled_from(["maxpool", "avgpool"])), "size": 2})
+            layers.append({"kind": draw(POOLS), "size": 2})
             side //= 2
     if draw(st.booleans()):
-        outputs = draw(st.integers(1, 3))
+        outputs = draw(integers_between(1, 3))
         layers += [{"kind": "flatten"}, {"kind": "dense", "weights": draw(entries_within_3((outputs, channels * side * side))),
                                          "bias": draw(entries_within_3((outputs,)))}]
-    t = draw(st.one_of(st.floats(-5, 5), st.integers(-100, 100).map(float)).filter(lambda t: padding != "later" or t != 0))
+    t = draw(NONZERO_THRESHOLDS if padding == "later" else THRESHOLDS)
     return {"layers": layers, "x": x, "t": t}
