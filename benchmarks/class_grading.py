@@ -85,8 +85,9 @@ def grade_class(submitted, output, workers=None):
     return timed(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def worker_peak_mb(output):
-    return max(json.loads(p.read_text())["extra_data"]["worker_peak_mb"] for p in output.glob("*/results.json"))
+def peak_mb(output, which):
+    """The largest `which` ("worker_peak_mb", "grader_peak_mb") in a class's results."""
+    return max(json.loads(p.read_text())["extra_data"][which] for p in output.glob("*/results.json"))
 
 
 def main():
@@ -109,7 +110,8 @@ def main():
         print(f"  stock nbgrader autograde (kernel): {stock_seconds:7.1f} s  {stock_seconds / n:6.3f} s/submission")
         print(f"  grade-class (sandboxed workers):   {ours_seconds:7.1f} s  {ours_seconds / n:6.3f} s/submission")
         print(f"  ratio: grade-class is {stock_seconds / ours_seconds:.1f}x faster; same code scores: {'yes' if same else 'NO'}")
-        print(f"  sandboxed worker peak memory: {worker_peak_mb(scratch / 'ours-results'):.0f} MB")
+        print(f"  peak memory: sandboxed worker {peak_mb(scratch / 'ours-results', 'worker_peak_mb'):.0f} MB, "
+              f"grader process {peak_mb(scratch / 'ours-results', 'grader_peak_mb'):.0f} MB")
 
         if args.big:
             big_course = make_course(scratch / "big", mixed_class(released, args.big))
@@ -124,7 +126,8 @@ def main():
             rows = len((output / "grades.csv").read_text().splitlines()) - 1
             print(f"{args.big} submissions with grade-class alone: {seconds:.1f} s end to end "
                   f"({seconds / args.big:.3f} s/submission); gradebook {graded} students, grades.csv {rows} rows")
-            print(f"  sandboxed worker peak memory: {worker_peak_mb(output):.0f} MB")
+            print(f"  peak memory: sandboxed worker {peak_mb(output, 'worker_peak_mb'):.0f} MB, "
+                  f"grader process {peak_mb(output, 'grader_peak_mb'):.0f} MB")
             print("  " + next(line for line in log.read_text().splitlines() if "peak memory" in line))
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -9,6 +9,7 @@ the students it had not finished, and nobody twice.
 """
 import hashlib
 import json
+import resource
 from concurrent.futures import as_completed
 from dataclasses import asdict
 from pathlib import Path
@@ -55,10 +56,14 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
 
 
 def grade_one(path):
-    """Runs in a grader process: one submission, graded in its own sandboxed worker."""
+    """Runs in a grader process: one submission, graded in its own sandboxed worker. The
+    results also say how much memory this grader process has needed so far (its
+    recorded runs grow with the class, up to replay.MAX_STEPS)."""
     from ..grader import grade_path
 
-    return gradescope_results(grade_path(path, load_settings()))
+    results = gradescope_results(grade_path(path, load_settings()))
+    results["extra_data"]["grader_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return results
 
 
 def submission_digest(path):
