@@ -52,7 +52,8 @@ def mixed_class(released, count):
     grader keys nothing on a file's text; its replay keys on how code behaves)."""
     blank = nbformat.read(released, as_version=4)
     kinds = [solved_notebook("", released), blank, *(solved_notebook(entry.override, released) for entry in CATALOGUE)]
-    return [signed(kinds[i % len(kinds)], f"student{i:04d}") for i in range(count)]
+    for i in range(count):  # one at a time: a thousand notebooks need not sit in memory
+        yield signed(kinds[i % len(kinds)], f"student{i:04d}")
 
 
 def signed(notebook, student):
@@ -111,7 +112,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="convnets-benchmark-") as scratch:
         scratch = Path(scratch)
         released = new_course(scratch / "release") / "assignment" / "convnets" / "convnets.ipynb"
-        notebooks = mixed_class(released, args.submissions)
+        notebooks = list(mixed_class(released, args.submissions))
 
         stock_course = make_course(scratch / "stock", notebooks)
         stock_seconds = stock_nbgrader(stock_course)

@@ -1,7 +1,6 @@
 """`grade-class` and `merge`, from arguments to files: roster, gradebook, CSV, summary."""
 import contextlib
 import os
-import resource
 from pathlib import Path
 
 from ..nbgrader_bridge.course import open_gradebook
@@ -10,6 +9,7 @@ from ..reports.gradescope import part_scores
 from ..reports.grades_csv import write_grades_csv
 from ..reports.progress import Progress
 from ..reports.table import summary_table
+from ..sandbox.confinement import resident_peak_mb
 from .merge import merge_outputs
 from .roster import find_submissions, in_shard, is_nbgrader_layout, parse_shard
 from .run import grade_class
@@ -32,7 +32,7 @@ def grade_class_command(folder, output_dir, settings, workers=None, shard=None, 
     write_grades_csv(Path(output_dir) / "grades.csv", rows)
     print(summary_table(rows))
     print(f"Results: {output_dir}/<student>/results.json; grades: {Path(output_dir) / 'grades.csv'}")
-    print(f"This process's peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"This process's peak memory: {resident_peak_mb():.0f} MB")
     return 0
 
 

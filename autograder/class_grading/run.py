@@ -9,7 +9,6 @@ the students it had not finished, and nobody twice.
 """
 import hashlib
 import json
-import resource
 from concurrent.futures import as_completed
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +17,7 @@ from ..config import load_settings
 from ..parallel import grader_pool
 from ..reports.grades_csv import ScoreRow
 from ..reports.gradescope import gradescope_results, read_results, write_results
+from ..sandbox.confinement import resident_peak_mb
 
 FINGERPRINTED = ("properties", "sandbox", "grader.py", "submission.py")  # what decides a score
 
@@ -62,7 +62,7 @@ def grade_one(path):
     from ..grader import grade_path
 
     results = gradescope_results(grade_path(path, load_settings()))
-    results["extra_data"]["grader_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["extra_data"]["grader_peak_mb"] = round(resident_peak_mb(), 1)
     return results
 
 

@@ -121,16 +121,9 @@ class Confinement:
         return [*self.prefix, sys.executable, *python_arguments]
 
     def peak_memory_mb(self, process):
-        """The worker's peak resident memory so far (VmHWM), 0 if it is already gone."""
+        """The worker's peak resident memory so far, 0 if it is already gone."""
         pids = _children(process.pid) if self.prefix else [process.pid]
-        for pid in pids:
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) / 1024
-            except OSError:
-                pass
-        return 0.0
+        return max(map(resident_peak_mb, pids), default=0.0)
 
     def kill(self, process):
         """SIGKILL the worker and everything it started; reaps the process we started."""
@@ -151,6 +144,18 @@ class Confinement:
         if self.slot_lock is not None:
             os.close(self.slot_lock[1])
         self.slot_lock = self._own_workdir = None
+
+
+def resident_peak_mb(pid="self"):
+    """A process's peak resident memory in MB (VmHWM), 0 if it is gone. Unlike
+    ru_maxrss, it starts afresh at exec: a child does not report its parent's peak."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _hold_free_slot():
