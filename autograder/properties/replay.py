@@ -172,7 +172,8 @@ def _record_reference(part, name, secret, max_examples):
 
 
 def _digest(inputs):
-    """A digest of an example's inputs, to check that runs draw the same on the same course."""
+    """A digest of an example's inputs, to check that runs draw the same on the same course
+    (the grader's own values, pickled to bytes here and never unpickled)."""
     return hashlib.sha256(pickle.dumps(inputs)).hexdigest()[:16]
 
 
