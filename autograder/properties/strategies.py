@@ -33,11 +33,18 @@ def magnitudes_between(low, high, shape=SHAPES):
     return hnp.arrays(np.float64, shape, elements=entry)
 
 
+@functools.cache
+def entries_within_3(shape):
+    """float64 arrays of `shape` with entries in [-3, 3]; one strategy per shape, since a
+    strategy is validated when first drawn from."""
+    return hnp.arrays(np.float64, shape, elements=st.floats(-3, 3))
+
+
 @st.composite
 def array_and_gradient(draw, arrays):
     """An input array and an upstream gradient of the same shape (not all ones)."""
     x = draw(arrays)
-    grad = draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-3, 3)))
+    grad = draw(entries_within_3(x.shape))
     return x, grad
 
 
@@ -52,21 +59,13 @@ NODE_SPECS = st.one_of(
 @st.composite
 def networks(draw, min_depth, max_depth):
     """An MLP (weights, biases), a batch x and a threshold t."""
-    depth = draw(st.integers(min_depth, max_depth))
-    widths = draw(st.lists(st.integers(1, 4), min_size=depth + 1, max_size=depth + 1))
-    entries = st.floats(-3, 3)
-    weights = [draw(hnp.arrays(np.float64, (widths[l + 1], widths[l]), elements=entries)) for l in range(depth)]
-    biases = [draw(hnp.arrays(np.float64, (widths[l + 1],), elements=entries)) for l in range(depth)]
-    x = draw(hnp.arrays(np.float64, (draw(st.integers(1, 4)), widths[0]), elements=entries))
+    depth = draw(integers_between(min_depth, max_depth))
+    widths = draw(st.lists(integers_between(1, 4), min_size=depth + 1, max_size=depth + 1))
+    weights = [draw(entries_within_3((widths[l + 1], widths[l]))) for l in range(depth)]
+    biases = [draw(entries_within_3((widths[l + 1],))) for l in range(depth)]
+    x = draw(entries_within_3((draw(integers_between(1, 4)), widths[0])))
     t = draw(THRESHOLDS)
     return {"weights": weights, "biases": biases, "x": x, "t": t}
-
-
-@functools.cache
-def entries_within_3(shape):
-    """float64 arrays of `shape` with entries in [-3, 3]; one strategy per shape, since a
-    strategy is validated when first drawn from."""
-    return hnp.arrays(np.float64, shape, elements=st.floats(-3, 3))
 
 
 @st.composite
