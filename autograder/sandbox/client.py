@@ -6,23 +6,15 @@ a call outlives its time limit (or the submission its own) the worker is killed
 turn. The next request starts a fresh worker and runs the submission's cells again, so
 one crash costs the property that caused it, not the rest of the submission.
 """
-import json
-import os
 import signal
 import socket
-import subprocess
 import tempfile
 import time
 
 from . import affinity, wire
-from .confinement import PACKAGE_ROOT, Confinement
+from .confinement import Confinement, resident_peak_mb, worker_environment
 from .remote import LoadResult, Submission, WorkerLost
-
-BOOTSTRAP = (
-    "import sys; sys.path.insert(0, sys.argv.pop(1)); "
-    "from autograder.sandbox.worker import main; main(sys.argv)"
-)
-PASSED_ENVIRONMENT = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+from .template import Template
 
 
 class SandboxedSubmission(Submission):
@@ -67,7 +59,7 @@ class SandboxedSubmission(Submission):
             self.reader.close()
             self.sock.close()
         if self.process is not None:
-            self.peak_memory_mb = max(self.peak_memory_mb, self.confinement.peak_memory_mb(self.process))
+            self.peak_memory_mb = max(self.peak_memory_mb, resident_peak_mb(self.process.pid))
             self.confinement.kill(self.process)  # nothing to wait for: a worker keeps nothing
             self.confinement.release()
             self.stderr.close()
@@ -83,14 +75,7 @@ class SandboxedSubmission(Submission):
         self.confinement = Confinement(self.limits.worker_memory_mb, self.limits.submission_timeout, self.hidden)
         self.stderr = tempfile.TemporaryFile()
         ours, theirs = socket.socketpair()
-        environment = {k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ}
-        environment.update(HOME=self.confinement.workdir, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-        plan = json.dumps(self.confinement.plan)
-        self.process = subprocess.Popen(
-            self.confinement.command(["-I", "-c", BOOTSTRAP, str(PACKAGE_ROOT), str(theirs.fileno()), plan]),
-            pass_fds=[theirs.fileno()], cwd="/", env=environment, start_new_session=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr,
-        )
+        self.process = Template.start_worker(self.confinement.plan, worker_environment(), theirs, self.stderr)
         theirs.close()
         self.sock, self.reader = ours, ours.makefile("rb")
         reply, _ = self._send({"op": "load", "cells": self.cells}, [], self.limits.load_timeout)
@@ -128,9 +113,8 @@ class SandboxedSubmission(Submission):
         return WorkerLost(reason)
 
     def _death_reason(self, error):
-        try:
-            code = self.process.wait(timeout=1)
-        except subprocess.TimeoutExpired:
+        code = self.process.wait(timeout=1)
+        if code is None:
             return f"the worker sent a broken reply ({error})"
         if code < 0:
             name = signal.Signals(-code).name

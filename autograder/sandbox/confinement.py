@@ -1,9 +1,10 @@
 """What a worker is confined with, and which protections this machine allows.
 
-The grader builds one `Confinement` per worker: the command that starts it (inside new
-namespaces when `unshare` works here), the plan the worker applies to itself before
-running student code (lockdown.py), and, when the grader runs as root, an unprivileged
-user id of its own (a slot held by a lock file, so concurrent workers never share one).
+The grader builds one `Confinement` per worker: the plan the worker applies to itself
+before running student code (lockdown.py; the worker template starts it in new
+namespaces when this kernel allows them, see template.py), its environment and, when
+the grader runs as root, an unprivileged user id of its own (a slot held by a lock file,
+so concurrent workers never share one).
 
 Whatever is unavailable is left out and said so: `protections()` lists what is active,
 `python -m autograder doctor` prints it and every report records it.
@@ -11,8 +12,6 @@ Whatever is unavailable is left out and said so: `protections()` lists what is a
 import fcntl
 import functools
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,11 @@ WORKER_LIMITS = {  # resource.RLIMIT_<name>: what one worker may use in its whol
     "CORE": 0,
 }
 WORKER_PROCESSES = 32  # RLIMIT_NPROC counts per user, so it is set only with a user of its own
-NAMESPACE_FLAGS = ("--mount", "--pid", "--net", "--fork", "--kill-child", "--mount-proc", "--propagation", "private")
+PASSED_ENVIRONMENT = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+NAMESPACE_PROBE = (  # what the worker template's keeper does (template.py), tried once
+    "import ctypes, os; flags = 0x20000 | 0x20000000 | 0x40000000 | (0x10000000 if os.getuid() else 0); "
+    "raise SystemExit(ctypes.CDLL(None).unshare(flags))"
+)
 
 
 @dataclass(frozen=True)
@@ -50,29 +53,30 @@ def can_drop_privileges():
     (a Python under /root is not)."""
     if os.geteuid() != 0 or not _has_capability(7):  # CAP_SETUID
         return False
-    return namespace_command() is not None or all(map(_open_to_everyone, _python_folders()))
+    return namespaces_available() or all(map(_open_to_everyone, _python_folders()))
 
 
 @functools.cache
-def namespace_command():
-    """The `unshare` prefix that starts a process in new namespaces, or None if refused here.
-    Under `setpriv --pdeathsig`, unshare dies with the grader and takes the worker along."""
-    unshare, setpriv = shutil.which("unshare"), shutil.which("setpriv")
-    if unshare is None or setpriv is None:
-        return None
-    prefix = [setpriv, "--pdeathsig=KILL", "--", unshare, *NAMESPACE_FLAGS]
-    if os.geteuid() != 0:
-        prefix.insert(4, "--map-root-user")  # a user namespace makes the rest possible unprivileged
-    probe = subprocess.run([*prefix, "true"], stdin=subprocess.DEVNULL, capture_output=True)
-    return prefix if probe.returncode == 0 else None
+def namespaces_available():
+    """Whether this kernel lets the grader's user unshare mount, PID and network namespaces
+    (and, when not root, a user namespace to do it in), as the worker template will."""
+    probe = subprocess.run([sys.executable, "-I", "-c", NAMESPACE_PROBE], stdin=subprocess.DEVNULL, capture_output=True)
+    return probe.returncode == 0
+
+
+def worker_environment():
+    """The environment of the worker template, and so of every worker (plus its HOME):
+    a few harmless variables, and single-threaded numerical libraries."""
+    environment = {k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ}
+    return dict(environment, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 
 
 def protections(memory_limit_mb, cpu_seconds):
     """Every protection the grader knows of, and whether it is active on this machine."""
-    users, spaces = can_drop_privileges(), namespace_command() is not None
+    users, spaces = can_drop_privileges(), namespaces_available()
     why_not_root = ("needs the grader to run as root, and a Python installation other users can read"
                     " (or the mount namespace)")
-    why_no_unshare = "needs `unshare` and `setpriv` (util-linux) and a kernel that allows new namespaces here"
+    why_no_unshare = "needs a kernel that lets this user create new namespaces (unshare(2))"
     return [
         Protection("separate process", True, "student code runs only in a worker started with `python -I`, "
                    "a minimal environment and an empty working folder; only plain data comes back"),
@@ -96,46 +100,27 @@ class Confinement:
     """One worker's confinement; `release()` when the worker is gone."""
 
     def __init__(self, memory_limit_mb, cpu_seconds, hidden=()):
-        self.prefix = namespace_command() or []
+        self.namespaces = namespaces_available()
         self.slot_lock = _hold_free_slot() if can_drop_privileges() else None
         self.uid = None if self.slot_lock is None else WORKER_UID_BASE + self.slot_lock[0]
-        self._own_workdir = None if self.prefix else tempfile.TemporaryDirectory(prefix="convnets-worker-")
+        self._own_workdir = None if self.namespaces else tempfile.TemporaryDirectory(prefix="convnets-worker-")
         limits = dict(WORKER_LIMITS, AS=memory_limit_mb * 2**20, CPU=int(cpu_seconds))
         if self.uid is not None:
             limits["NPROC"] = WORKER_PROCESSES
         self.plan = {
-            "namespaces": bool(self.prefix),
+            "namespaces": self.namespaces,
             "hide": _folders_to_hide([PACKAGE_ROOT, os.getcwd(), *hidden]),
             "scratch": sorted({_real(p) for p in SCRATCH_FOLDERS if os.path.isdir(p)}),
             "keep": _python_folders(),
-            "workdir": "/tmp/worker" if self.prefix else self._own_workdir.name,
+            "workdir": "/tmp/worker" if self.namespaces else self._own_workdir.name,
             "limits": limits,
             "uid": self.uid,
         }
 
-    @property
-    def workdir(self):
-        return self.plan["workdir"]
-
-    def command(self, python_arguments):
-        return [*self.prefix, sys.executable, *python_arguments]
-
-    def peak_memory_mb(self, process):
-        """The worker's peak resident memory so far, 0 if it is already gone."""
-        pids = _children(process.pid) if self.prefix else [process.pid]
-        return max(map(resident_peak_mb, pids), default=0.0)
-
     def kill(self, process):
-        """SIGKILL the worker and everything it started; reaps the process we started."""
-        if self.prefix:  # the worker is unshare's child; its death ends the whole namespace
-            for pid in _children(process.pid):
-                _kill(pid)
-        else:
-            _kill(-process.pid)  # its process group
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        if self.uid is not None and not self.prefix:
+        """SIGKILL the worker (a template.WorkerProcess) and everything it started."""
+        process.kill()
+        if self.uid is not None and not self.namespaces:  # e.g. what it left running after setsid
             _kill_everything_of(self.uid)
 
     def release(self):
@@ -178,20 +163,6 @@ def _kill_everything_of(uid):
     """Kill every process of `uid`: what a worker left running, e.g. after setsid."""
     subprocess.run([sys.executable, "-I", "-c", "import os, signal; os.kill(-1, signal.SIGKILL)"],
                    user=uid, group=uid, extra_groups=[], check=False)
-
-
-def _children(pid):
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _kill(pid):
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _has_capability(bit):

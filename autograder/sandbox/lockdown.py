@@ -12,7 +12,9 @@ The grader decides what to apply (confinement.py) and passes it as a plan:
      "uid": int | None}           # the unprivileged user to become; None: stay who we are
 
 Order matters: mounts need root, limits are lowered while we may still raise them, and
-the user is dropped last, so student code cannot undo any of it.
+the user is dropped last, so student code cannot undo any of it. With namespaces, the
+worker is PID 1 of a PID namespace of its own in a mount namespace of its own: it first
+makes its mounts private and mounts a /proc that shows its namespace only.
 
 This module imports only the standard library: it runs in the worker.
 """
@@ -21,7 +23,7 @@ import os
 import resource
 import signal
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 32, 4096, 16384
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -30,18 +32,20 @@ _libc = ctypes.CDLL(None, use_errno=True)
 def apply(plan):
     """Confine this process as `plan` says; raises OSError if any step fails."""
     if plan["namespaces"]:
+        _mount(None, "/", None, MS_REC | MS_PRIVATE, None)  # nothing here reaches the host
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
         _remount(plan["hide"], plan["scratch"], plan["keep"])
     os.makedirs(plan["workdir"], mode=0o700, exist_ok=True)
     for name, value in plan["limits"].items():
         resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (value, value))
-    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+    check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
     if plan["uid"] is not None:
         os.chown(plan["workdir"], plan["uid"], plan["uid"])
         os.setgroups([])
         os.setgid(plan["uid"])
         os.setuid(plan["uid"])
-    # Die with the parent (the grader, or unshare which dies with it); after setuid, which clears it.
-    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
+    # Die with the parent (the worker's keeper, see template.py); after setuid, which clears it.
+    check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
     os.chdir(plan["workdir"])
     os.umask(0o077)
 
@@ -69,10 +73,11 @@ def _remount(hide, scratch, keep):
 def _mount(source, target, fstype, flags, data):
     encode = lambda s: None if s is None else s.encode()  # noqa: E731
     result = _libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data))
-    _check(result, f"mount {target}")
+    check(result, f"mount {target}")
 
 
-def _check(result, what):
+def check(result, what):
+    """Raise OSError for a failed libc call (its result not 0), naming `what` it was."""
     if result != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"{what}: {os.strerror(errno)}")

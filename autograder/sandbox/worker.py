@@ -1,12 +1,9 @@
 """The worker process: the only place where student code runs.
 
-Started by the grader (client.py) as ``python -I -c BOOTSTRAP ROOT FD PLAN``: FD is one
-end of a socket pair, PLAN the JSON confinement plan (lockdown.py). The worker imports
-all it needs, confines itself, then answers one request at a time until the grader
-hangs up.
+Forked by the worker template (template.py) with one end of a socket pair and the
+confinement plan (lockdown.py): it confines itself, then answers one request at a time
+until the grader hangs up.
 """
-import json
-import socket
 import sys
 
 from . import lockdown, wire
@@ -27,11 +24,12 @@ def serve(sock):
         wire.send_message(sock, {**reply, "id": header.get("id")}, out)
 
 
-def main(argv):
-    fd, plan = int(argv[1]), json.loads(argv[2])
+def main(plan, sock):
+    """Confine this process as `plan` says and serve `sock`; returns the exit status."""
     try:
         lockdown.apply(plan)
     except OSError as error:
         sys.stderr.write(f"sandbox: the worker could not confine itself: {error}\n")
-        sys.exit(LOCKDOWN_FAILED)
-    serve(socket.socket(fileno=fd))
+        return LOCKDOWN_FAILED
+    serve(sock)
+    return 0

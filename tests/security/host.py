@@ -4,6 +4,7 @@ from pathlib import Path
 
 from autograder.config import COURSE_ROOT
 from autograder.sandbox.confinement import SLOT_DIRECTORY, WORKER_SLOTS, WORKER_UID_BASE
+from autograder.sandbox.template import WORKER_NAME
 
 SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where anyone may write
 
@@ -33,8 +34,8 @@ def listening_ports():
 
 
 def leftover_workers():
-    """Live processes of a worker's user, or running the worker's code. (Zombies are left
-    out: a worker orphaned by a killed grader is the init process's to reap.)"""
+    """Live processes of a worker's user, or named as a worker (template.py names them).
+    (Zombies are left out: a worker orphaned by a killed grader is the init process's to reap.)"""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -45,8 +46,9 @@ def leftover_workers():
             if status.split("\nState:")[1].split()[0] == "Z":
                 continue
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            name = (entry / "comm").read_text().strip()
         except (OSError, IndexError):
             continue
-        if WORKER_UID_BASE <= uid < WORKER_UID_BASE + WORKER_SLOTS or "autograder.sandbox.worker" in command:
+        if WORKER_UID_BASE <= uid < WORKER_UID_BASE + WORKER_SLOTS or name == WORKER_NAME:
             found.append(f"{entry.name} (uid {uid}): {command[:100]}")
     return found

@@ -20,12 +20,12 @@ def test_doctor_checks_every_active_protection_in_a_worker(settings):
     for name in EVERY_PROTECTION:
         assert f"{'on' if name in active else 'off':<5}{name}:" in run.stdout
     assert run.stdout.count("checked in a worker:") == len(active)
-    if os.geteuid() == 0 and confinement.namespace_command():  # root with unshare, as in CI: all of them
+    if os.geteuid() == 0 and confinement.namespaces_available():  # root with namespaces, as in CI: all of them
         assert active == EVERY_PROTECTION
 
 
 def test_without_root_or_namespaces_grading_works_and_says_what_was_active(monkeypatch, reference_notebook, settings, capsys):
-    monkeypatch.setattr(confinement, "namespace_command", lambda: None)
+    monkeypatch.setattr(confinement, "namespaces_available", lambda: False)
     monkeypatch.setattr(confinement, "can_drop_privileges", lambda: False)
     report = grade_path(reference_notebook, settings)
     assert report.score == report.max_score

@@ -1,0 +1,225 @@
+"""The worker template: one clean process per grader that has imported what a worker
+needs, and forks every worker from itself.
+
+Starting each worker as a new Python costs about 0.1 s of CPU (the interpreter, then
+numpy); forking a process that has done that once costs a few milliseconds. The template
+never runs student code and never receives any: the grader starts it before its first
+worker, with the workers' minimal environment, and it only ever forks.
+
+A request is a JSON header {"plan", "environment", "cpus"} with three file descriptors:
+the worker's end of its socket, its stderr file and the grader's channel to its keeper.
+For each, the template forks a *keeper*, which
+  1. starts a session of its own and, if the plan has namespaces, unshares the mount, PID
+     and network namespaces (and, when the grader is not root, a user namespace in which
+     the grader's user is root);
+  2. forks the worker, PID 1 of those namespaces, which confines itself (lockdown.py)
+     and answers requests (worker.py) until the grader hangs up;
+  3. sends the worker's pid on the channel, waits until the worker ends or the grader asks
+     for it to be killed (a byte, or the channel closing), kills what is left of it and
+     sends its exit status as `subprocess` reports one (negative: the killing signal).
+Each process dies with its parent (PDEATHSIG); the template leaves when its grader's end
+of the control socket closes, so nothing outlives the grader.
+"""
+import ctypes
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import traceback
+
+from . import lockdown, worker
+from .confinement import PACKAGE_ROOT, worker_environment
+
+BOOTSTRAP = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "from autograder.sandbox.template import serve; serve(int(sys.argv[1]))"
+)
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
+PR_SET_PDEATHSIG, PR_SET_NAME = 1, 15
+WORKER_NAME, TEMPLATE_NAME = "convnets-worker", "convnets-tmpl"  # what `ps` shows (15 bytes at most)
+REQUEST_BYTES = 1 << 20
+STATUS = struct.Struct("<i")
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class WorkerProcess:
+    """The grader's handle on a worker started by the template, through its keeper."""
+
+    def __init__(self, pid, channel):
+        self.pid, self.channel, self.returncode = pid, channel, None
+
+    def wait(self, timeout):
+        """The worker's exit status once it has ended (None if not within `timeout` s)."""
+        if self.returncode is None:
+            self.channel.settimeout(timeout)
+            try:
+                self.returncode = _read_status(self.channel)
+            except socket.timeout:
+                return None
+            except (OSError, EOFError):
+                self.returncode = -signal.SIGKILL  # the keeper is gone, and the worker with it
+        return self.returncode
+
+    def kill(self):
+        """SIGKILL the worker and everything it started; returns once they are gone."""
+        if self.returncode is None:
+            try:
+                self.channel.sendall(b"k")
+            except OSError:
+                pass
+            self.wait(timeout=None)
+        self.channel.close()
+
+
+class Template:
+    """A template process, started when first needed; one per grader process."""
+
+    _lock = threading.Lock()
+    _running = None
+
+    @classmethod
+    def start_worker(cls, plan, environment, worker_socket, stderr):
+        """Fork a worker confined by `plan`; returns its WorkerProcess. Raises OSError if
+        the template cannot start one."""
+        ours, keepers = socket.socketpair()
+        request = json.dumps({"plan": plan, "environment": environment, "cpus": sorted(os.sched_getaffinity(0))})
+        fds = [worker_socket.fileno(), stderr.fileno(), keepers.fileno()]
+        with cls._lock:
+            for attempt in (1, 2):  # a template that died (say, killed by hand) is replaced once
+                control = cls._control()
+                try:
+                    socket.send_fds(control, [request.encode()], fds)
+                    break
+                except OSError:
+                    cls._running = None
+                    if attempt == 2:
+                        raise
+        keepers.close()
+        try:
+            (pid,) = STATUS.unpack(_read_exactly(ours, STATUS.size))
+        except EOFError:
+            ours.close()
+            raise OSError("the worker template could not start a worker") from None
+        return WorkerProcess(pid, ours)
+
+    @classmethod
+    def _control(cls):
+        if cls._running is None or cls._running[0].poll() is not None:
+            cls._running = _start_template()
+        return cls._running[1]
+
+
+def _start_template():
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    process = subprocess.Popen(
+        [sys.executable, "-I", "-c", BOOTSTRAP, str(PACKAGE_ROOT), str(theirs.fileno())],
+        pass_fds=[theirs.fileno()], cwd="/", env=worker_environment(), start_new_session=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    )
+    theirs.close()
+    return process, ours
+
+
+# --- in the template ----------------------------------------------------------------------
+
+def serve(control_fd):
+    """The template's loop: a keeper per request, until the grader closes the control socket."""
+    _libc.prctl(PR_SET_NAME, TEMPLATE_NAME.encode(), 0, 0, 0)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
+    control = socket.socket(fileno=control_fd)
+    while True:
+        data, fds, _, _ = socket.recv_fds(control, REQUEST_BYTES, 3)
+        if not data:
+            return
+        if len(fds) == 3 and os.fork() == 0:
+            _keeper(json.loads(data), *fds, control_fd)
+        for fd in fds:
+            os.close(fd)
+
+
+def _keeper(request, worker_fd, stderr_fd, channel_fd, control_fd):
+    """Runs in the forked keeper; never returns."""
+    try:
+        os.close(control_fd)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        os.setsid()
+        if request["plan"]["namespaces"]:
+            _unshare_namespaces()
+        channel = socket.socket(fileno=channel_fd)
+        pid = os.fork()
+        if pid == 0:
+            channel.detach()
+            os.close(channel_fd)
+            _worker(request, worker_fd, stderr_fd)
+        os.close(worker_fd)
+        os.close(stderr_fd)
+        channel.sendall(STATUS.pack(pid))
+        ended = os.pidfd_open(pid)
+        select.select([ended, channel], [], [])  # the worker ended, or the grader asks to kill it
+        try:
+            os.killpg(pid, signal.SIGKILL)  # the worker, if it lives, and all it started (its
+        except OSError:                     # group: a PID namespace ends with the worker anyway)
+            pass
+        _, status = os.waitpid(pid, 0)
+        channel.sendall(STATUS.pack(os.waitstatus_to_exitcode(status)))
+    finally:
+        os._exit(0)
+
+
+def _unshare_namespaces():
+    """New mount, PID and network namespaces for the next child; without root, in a new
+    user namespace where this user is root (as `unshare --map-root-user`)."""
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | (CLONE_NEWUSER if uid != 0 else 0)
+    lockdown.check(_libc.unshare(flags), "unshare")
+    if uid != 0:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as file:
+                file.write(text)
+
+
+def _worker(request, worker_fd, stderr_fd):
+    """Runs in the forked worker; never returns. Like a fresh process: its own session,
+    its own stderr, no other file open, the workers' environment; then worker.main."""
+    status = 1
+    try:
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _libc.prctl(PR_SET_NAME, WORKER_NAME.encode(), 0, 0, 0)
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        os.dup2(stderr_fd, 2)
+        os.closerange(3, worker_fd)
+        os.closerange(worker_fd + 1, os.sysconf("SC_OPEN_MAX"))
+        os.environ.clear()
+        os.environ.update(request["environment"], HOME=request["plan"]["workdir"])
+        os.sched_setaffinity(0, request["cpus"])
+        status = worker.main(request["plan"], socket.socket(fileno=worker_fd))
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def _read_status(sock):
+    (value,) = STATUS.unpack(_read_exactly(sock, STATUS.size))
+    return value
+
+
+def _read_exactly(sock, size):
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
