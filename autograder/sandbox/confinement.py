@@ -78,8 +78,8 @@ def protections(memory_limit_mb, cpu_seconds):
                     " (or the mount namespace)")
     why_no_unshare = "needs a kernel that lets this user create new namespaces (unshare(2))"
     return [
-        Protection("separate process", True, "student code runs only in a worker started with `python -I`, "
-                   "a minimal environment and an empty working folder; only plain data comes back"),
+        Protection("separate process", True, "student code runs only in a worker process, forked from a clean "
+                   "template (`python -I`, a minimal environment) into an empty working folder; only plain data comes back"),
         Protection("time limits", True, "per call and per submission, enforced by the grader with SIGKILL"),
         Protection("resource limits", True, f"{memory_limit_mb} MiB of memory, {cpu_seconds:g} s of CPU, "
                    f"files up to {WORKER_LIMITS['FSIZE'] >> 20} MiB, {WORKER_LIMITS['NOFILE']} open files, no core dumps"),
