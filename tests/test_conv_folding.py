@@ -1,6 +1,7 @@
 """Part conv-folding: the notebook's given convnet forward agrees with the grader's
 oracle; a refusal counts only as a ValueError about padding; the part can be left out
 of a course, and the earlier parts score the same with it or without it."""
+import copy
 import dataclasses
 
 import nbformat
@@ -38,6 +39,21 @@ def test_the_given_forward_is_the_oracle(network):
     for activation in (oracles.relu, lambda z: oracles.threshold(z, t)):
         assert np.allclose(given_forward(layers, x, activation), oracles.convnet_forward(layers, x, activation),
                            rtol=1e-12, atol=1e-12 * oracles.convnet_magnitude(layers, x, t).max())
+
+
+@hypothesis_settings(max_examples=20, derandomize=True, deadline=None, database=None)
+@given(network=conv_networks(padding="none"))
+def test_the_remembered_threshold_convnet_is_the_one_computed_for_these_very_inputs(network):
+    layers, x, t = network["layers"], network["x"], network["t"]
+    output, magnitude = oracles.threshold_convnet(layers, x, t)
+    assert np.array_equal(output, oracles.convnet_forward(layers, x, lambda z: oracles.threshold(z, t)))
+    assert np.array_equal(magnitude, oracles.convnet_magnitude(layers, x, t))
+    assert not output.flags.writeable and not magnitude.flags.writeable
+    assert oracles.threshold_convnet(copy.deepcopy(layers), x.copy(), t)[0] is output  # equal inputs: remembered
+    changed = copy.deepcopy(layers)
+    changed[0]["bias"] = changed[0]["bias"] + 1.0
+    assert oracles.threshold_convnet(changed, x, t)[0] is not output  # other inputs: computed anew
+    assert oracles.threshold_convnet(layers, x, t + 1.0)[0] is not output
 
 
 REFUSE = '''

@@ -89,6 +89,37 @@ def convnet_forward(layers, x, activation):
     return h
 
 
+def threshold_convnet(layers, x, t):
+    """(output, magnitude), read-only: the threshold convnet max(t, z) on x, and
+    convnet_magnitude. Remembered by value (up to REMEMBERED examples): a replayed example
+    (replay.py) asks again with equal inputs, and the answer cannot have changed."""
+    key = _by_value((layers, x, t))
+    if key not in _threshold_convnets:
+        if len(_threshold_convnets) >= REMEMBERED:
+            _threshold_convnets.clear()
+        answer = convnet_forward(layers, x, lambda z: threshold(z, t)), convnet_magnitude(layers, x, t)
+        for array in answer:
+            array.flags.writeable = False
+        _threshold_convnets[key] = answer
+    return _threshold_convnets[key]
+
+
+REMEMBERED = 4096  # examples, each a few KB
+_threshold_convnets = {}
+
+
+def _by_value(value):
+    """A hashable key, equal for equal values only: arrays by dtype, shape and bytes,
+    numbers by type and exact repr."""
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, dict):
+        return tuple((key, _by_value(v)) for key, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(_by_value(v) for v in value)
+    return type(value).__name__, repr(value)  # 1 and 1.0, 0.0 and -0.0 apart
+
+
 def convnet_magnitude(layers, x, t):
     """A bound on every partial sum in the threshold network and its folded ReLU network:
     the same chain on absolute values, with |t| added wherever a shift by t can enter."""
