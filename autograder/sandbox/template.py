@@ -92,12 +92,11 @@ class Template:
         fds = [worker_socket.fileno(), stderr.fileno(), keepers.fileno()]
         with cls._lock:
             for attempt in (1, 2):  # a template that died (say, killed by hand) is replaced once
-                control = cls._control()
                 try:
-                    socket.send_fds(control, [request.encode()], fds)
+                    socket.send_fds(cls._control(), [request.encode()], fds)
                     break
                 except OSError:
-                    cls._running = None
+                    cls._stop()
                     if attempt == 2:
                         raise
         keepers.close()
@@ -110,9 +109,19 @@ class Template:
 
     @classmethod
     def _control(cls):
-        if cls._running is None or cls._running[0].poll() is not None:
+        """The running template's control socket; a new template if there is none alive."""
+        if cls._running is not None and cls._running[0].poll() is not None:
+            cls._stop()
+        if cls._running is None:
             cls._running = _start_template()
         return cls._running[1]
+
+    @classmethod
+    def _stop(cls):
+        """Close the control socket: a template still alive leaves on reading its end."""
+        if cls._running is not None:
+            cls._running[1].close()
+            cls._running = None
 
 
 def _start_template():
