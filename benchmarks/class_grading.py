@@ -20,7 +20,6 @@ the grader processes and the grade-class process (which must not grow with M).
 """
 import argparse
 import copy
-import json
 import os
 import shutil
 import subprocess
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from autograder.audit.catalogue import CATALOGUE  # noqa: E402
 from autograder.audit.mutants import notebook_json, solved_notebook  # noqa: E402
 from autograder.nbgrader_bridge.course import new_course, open_gradebook  # noqa: E402
+from autograder.reports.gradescope import class_results  # noqa: E402
 
 STOCK_CONFIG = '''
 c = get_config()
@@ -101,7 +101,7 @@ def grade_class(submitted, output, workers=None):
 
 def peak_mb(output, which):
     """The largest `which` ("worker_peak_mb", "grader_peak_mb") in a class's results."""
-    return max(json.loads(p.read_text())["extra_data"][which] for p in output.glob("*/results.json"))
+    return max(results["extra_data"][which] for _, _, results in class_results(output))
 
 
 def main():

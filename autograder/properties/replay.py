@@ -29,7 +29,6 @@ from hypothesis.internal.escalation import InterestingOrigin
 from ..config import COURSE_ROOT
 from ..sandbox.inprocess import InProcessSubmission
 from ..submission import read_cells
-from . import properties_of
 from .seeding import under_hypothesis
 
 MASTER_NOTEBOOK = COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb"
@@ -136,7 +135,7 @@ def record(prop, secret, max_examples, steps, failure=None, bounded=True):
         if last_outcome != outcome_of(failure):  # e.g. a flaky failure: keep no record
             return
         ending = Ending(False, tuple(getattr(failure, "__notes__", ()))[len(notes_when_raised):])
-    key = (prop.part, prop.name, secret, max_examples)
+    key = _key(prop, secret, max_examples)
     if key not in _TREES.roots:
         _TREES.roots[key] = _new_step(steps[0][0])
     node = _TREES.roots[key]
@@ -156,16 +155,19 @@ def _new_step(inputs):
     return Step(inputs, _digest(inputs))
 
 
+def _key(prop, secret, max_examples):
+    return prop.part, prop.name, secret, max_examples
+
+
 def _root(prop, secret, max_examples):
-    key = (prop.part, prop.name, secret, max_examples)
+    key = _key(prop, secret, max_examples)
     if key not in _TREES.roots:
-        _record_reference(prop.part, prop.name, secret, max_examples)
+        _record_reference(prop, secret, max_examples)
     return _TREES.roots[key]
 
 
-def _record_reference(part, name, secret, max_examples):
+def _record_reference(prop, secret, max_examples):
     """The first path of a property's tree: the reference solution's (passing) run."""
-    prop = next(p for p in properties_of(part) if p.name == name)
     test, steps = recording(prop, _reference())
     under_hypothesis(prop, test, secret, max_examples)()
     record(prop, secret, max_examples, steps, bounded=False)

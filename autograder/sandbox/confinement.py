@@ -33,10 +33,13 @@ WORKER_LIMITS = {  # resource.RLIMIT_<name>: what one worker may use in its whol
 }
 WORKER_PROCESSES = 32  # RLIMIT_NPROC counts per user, so it is set only with a user of its own
 PASSED_ENVIRONMENT = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-NAMESPACE_PROBE = (  # what the worker template's keeper does (template.py), tried once
-    "import ctypes, os; flags = 0x20000 | 0x20000000 | 0x40000000 | (0x10000000 if os.getuid() else 0); "
-    "raise SystemExit(ctypes.CDLL(None).unshare(flags))"
-)
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
+
+
+def namespace_flags(uid):
+    """unshare(2) flags for a worker's namespaces: mount, PID and network, and for a user
+    other than root a user namespace to make them in (as `unshare --map-root-user`)."""
+    return CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | (CLONE_NEWUSER if uid != 0 else 0)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ def can_drop_privileges():
 def namespaces_available():
     """Whether this kernel lets the grader's user unshare mount, PID and network namespaces
     (and, when not root, a user namespace to do it in), as the worker template will."""
-    probe = subprocess.run([sys.executable, "-I", "-c", NAMESPACE_PROBE], stdin=subprocess.DEVNULL, capture_output=True)
+    probe = f"import ctypes; raise SystemExit(ctypes.CDLL(None).unshare({namespace_flags(os.getuid())}))"
+    probe = subprocess.run([sys.executable, "-I", "-c", probe], stdin=subprocess.DEVNULL, capture_output=True)
     return probe.returncode == 0
 
 

@@ -33,13 +33,12 @@ import threading
 import traceback
 
 from . import lockdown, worker
-from .confinement import PACKAGE_ROOT, worker_environment
+from .confinement import PACKAGE_ROOT, namespace_flags, worker_environment
 
 BOOTSTRAP = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); "
     "from autograder.sandbox.template import serve; serve(int(sys.argv[1]))"
 )
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
 PR_SET_PDEATHSIG, PR_SET_NAME = 1, 15
 WORKER_NAME, TEMPLATE_NAME = "convnets-worker", "convnets-tmpl"  # what `ps` shows (15 bytes at most)
 REQUEST_BYTES = 1 << 20
@@ -59,7 +58,7 @@ class WorkerProcess:
         if self.returncode is None:
             self.channel.settimeout(timeout)
             try:
-                self.returncode = _read_status(self.channel)
+                self.returncode = _read_int(self.channel)
             except socket.timeout:
                 return None
             except (OSError, EOFError):
@@ -101,7 +100,7 @@ class Template:
                         raise
         keepers.close()
         try:
-            (pid,) = STATUS.unpack(_read_exactly(ours, STATUS.size))
+            pid = _read_int(ours)
         except EOFError:
             ours.close()
             raise OSError("the worker template could not start a worker") from None
@@ -186,8 +185,7 @@ def _unshare_namespaces():
     """New mount, PID and network namespaces for the next child; without root, in a new
     user namespace where this user is root (as `unshare --map-root-user`)."""
     uid, gid = os.getuid(), os.getgid()
-    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | (CLONE_NEWUSER if uid != 0 else 0)
-    lockdown.check(_libc.unshare(flags), "unshare")
+    lockdown.check(_libc.unshare(namespace_flags(uid)), "unshare")
     if uid != 0:
         for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
             with open(f"/proc/self/{name}", "w") as file:
@@ -219,16 +217,9 @@ def _worker(request, worker_fd, stderr_fd):
         os._exit(status)
 
 
-def _read_status(sock):
-    (value,) = STATUS.unpack(_read_exactly(sock, STATUS.size))
-    return value
-
-
-def _read_exactly(sock, size):
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
+def _read_int(sock):
+    """One STATUS-packed int from the keeper's channel; EOFError if it closed first."""
+    data = sock.recv(STATUS.size, socket.MSG_WAITALL)
+    if len(data) < STATUS.size:
+        raise EOFError
+    return STATUS.unpack(data)[0]
