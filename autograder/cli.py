@@ -69,23 +69,23 @@ def run_grade(args):
 
 
 def run_grade_class(args):
-    from .class_grading.command import grade_class_command
+    from .class_grading.command import UnreadableGradebook, grade_class_command
     from .class_grading.roster import RosterError
 
     try:
         return grade_class_command(args.folder, args.output_dir, load_settings(), args.workers, args.shard, args.force)
-    except RosterError as problem:
+    except (RosterError, UnreadableGradebook) as problem:
         print(f"error: {problem}")
         return 2
 
 
 def run_merge(args):
-    from .class_grading.command import merge_command
+    from .class_grading.command import UnreadableGradebook, merge_command
     from .class_grading.merge import MergeConflict
 
     try:
         return merge_command(args.inputs, args.output_dir, args.course)
-    except MergeConflict as problem:
+    except (MergeConflict, UnreadableGradebook) as problem:
         print(f"error: {problem}")
         return 2
 

@@ -123,6 +123,19 @@ def test_bad_folders_and_shards_are_clear_errors(tmp_path):
     assert run.returncode == 2 and "--shard" in run.stdout
 
 
+def test_a_gradebook_that_is_no_database_stops_the_run_before_any_grading(tmp_path):
+    submitted = tmp_path / "course" / "submitted" / STUDENTS[0] / "convnets"
+    submitted.mkdir(parents=True)
+    shutil.copy(SAMPLE_CLASS / STUDENTS[0] / "convnets.ipynb", submitted)
+    (tmp_path / "course" / "gradebook.db").write_text("not a database")
+    run = autograder("grade-class", tmp_path / "course" / "submitted", "--output-dir", tmp_path / "out", check=False)
+    assert run.returncode == 2 and "gradebook.db cannot be read as a gradebook" in run.stdout, run.stdout + run.stderr
+    assert not (tmp_path / "out").exists()
+    run = autograder("merge", tmp_path / "elsewhere", "--output-dir", tmp_path / "merged", "--course", tmp_path / "course",
+                     check=False)
+    assert run.returncode == 2 and "cannot be read as a gradebook" in run.stdout, run.stdout + run.stderr
+
+
 def test_a_merge_into_a_gradebook_keeps_when_each_was_handed_in(tmp_path):
     for student in STUDENTS[:2]:
         shutil.copytree(SAMPLE_CLASS / student, tmp_path / "class" / student)

@@ -1,10 +1,9 @@
 """`grade-class` and `merge`, from arguments to files: roster, gradebook, CSV, summary."""
 import contextlib
 import os
+import sqlite3
 from pathlib import Path
 
-from ..nbgrader_bridge.course import open_gradebook
-from ..nbgrader_bridge.gradebook import record_results
 from ..reports.gradescope import part_scores
 from ..reports.grades_csv import write_grades_csv
 from ..reports.progress import Progress
@@ -46,13 +45,39 @@ def merge_command(inputs, output_dir, course=None):
     return 0
 
 
+class UnreadableGradebook(Exception):
+    """The course's gradebook.db is there but is no database: nothing is graded."""
+
+
 @contextlib.contextmanager
 def _gradebook_writer(path):
     """record(student, results) into the gradebook at `path`, if there is one; the
-    submission's time travels in the results, so a merge of shards keeps it too."""
+    submission's time travels in the results, so a merge of shards keeps it too.
+    The gradebook is opened when the first results arrive: importing nbgrader takes
+    seconds, which the grader processes spend grading."""
     if path is None or not path.exists():
         yield lambda student, results: None
         return
-    with open_gradebook(path.parent) as gradebook:
-        yield lambda student, results: record_results(gradebook, student, part_scores(results),
-                                                      results["extra_data"].get("timestamp"))
+    _check_readable(path)
+    with contextlib.ExitStack() as stack:
+        opened = []
+
+        def record(student, results):
+            from ..nbgrader_bridge.course import open_gradebook
+            from ..nbgrader_bridge.gradebook import record_results
+
+            if not opened:
+                opened.append(stack.enter_context(open_gradebook(path.parent)))
+            record_results(opened[0], student, part_scores(results), results["extra_data"].get("timestamp"))
+
+        yield record
+
+
+def _check_readable(path):
+    """Raise UnreadableGradebook unless `path` is an SQLite database (the standard
+    library tells in milliseconds; nbgrader, which checks its tables, loads later)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as database:
+            database.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise UnreadableGradebook(f"{path} cannot be read as a gradebook ({error}); nothing was graded") from None

@@ -42,16 +42,20 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
     if todo:
         with grader_pool(workers) as pool:
             futures = {pool.submit(grade_one, str(entry.path)): (entry, digest) for entry, digest in todo}
-            for future in as_completed(futures):
-                entry, digest = futures.pop(future)  # and with it the result: memory stays flat
-                graded = future.result()
-                graded["extra_data"].update(graded=[digest, fingerprint], timestamp=entry.timestamp)
-                if record is not None:
-                    record(entry.student, graded)
-                write_results(graded, output_dir / entry.student / "results.json")
-                rows.append(ScoreRow.of(entry.student, graded))
-                if progress is not None:
-                    progress.advance(rows[-1])
+            try:
+                for future in as_completed(futures):
+                    entry, digest = futures.pop(future)  # and with it the result: memory stays flat
+                    graded = future.result()
+                    graded["extra_data"].update(graded=[digest, fingerprint], timestamp=entry.timestamp)
+                    if record is not None:
+                        record(entry.student, graded)
+                    write_results(graded, output_dir / entry.student / "results.json")
+                    rows.append(ScoreRow.of(entry.student, graded))
+                    if progress is not None:
+                        progress.advance(rows[-1])
+            except BaseException:  # e.g. the gradebook cannot be written: grade nothing more
+                pool.shutdown(cancel_futures=True)
+                raise
     return rows
 
 
