@@ -18,6 +18,8 @@ from ..parallel import grader_pool
 from ..reports.grades_csv import ScoreRow
 from ..reports.gradescope import gradescope_results, read_results, write_results
 from ..sandbox.confinement import resident_peak_mb
+from . import run_exchange
+from .run_exchange import Exchange
 
 FINGERPRINTED = ("properties", "sandbox", "grader.py", "submission.py")  # what decides a score
 
@@ -40,12 +42,14 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
     if progress is not None:
         progress.count = len(rows)
     if todo:
-        with grader_pool(workers) as pool:
+        exchange = Exchange(workers)
+        with grader_pool(workers, setup=run_exchange.join, setup_args=(exchange.inboxes,)) as pool:
             futures = {pool.submit(grade_one, str(entry.path)): (entry, digest) for entry, digest in todo}
             try:
                 for future in as_completed(futures):
                     entry, digest = futures.pop(future)  # and with it the result: memory stays flat
-                    graded = future.result()
+                    graded, (grader, runs) = future.result()
+                    exchange.pass_on(grader, runs)
                     graded["extra_data"].update(graded=[digest, fingerprint], timestamp=entry.timestamp)
                     if record is not None:
                         record(entry.student, graded)
@@ -56,18 +60,22 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
             except BaseException:  # e.g. the gradebook cannot be written: grade nothing more
                 pool.shutdown(cancel_futures=True)
                 raise
+            finally:
+                exchange.close()
     return rows
 
 
 def grade_one(path):
-    """Runs in a grader process: one submission, graded in its own sandboxed worker. The
-    results also say how much memory this grader process has needed so far (its
+    """Runs in a grader process: one submission, graded in its own sandboxed worker, after
+    adopting the runs the other graders recorded; returns (results, what hand_back gives).
+    The results also say how much memory this grader process has needed so far (its
     recorded runs grow with the class, up to replay.MAX_STEPS)."""
     from ..grader import grade_path
 
+    run_exchange.receive()
     results = gradescope_results(grade_path(path, load_settings()))
     results["extra_data"]["grader_peak_mb"] = round(resident_peak_mb(), 1)
-    return results
+    return results, run_exchange.hand_back()
 
 
 def submission_digest(path):

@@ -15,11 +15,12 @@ submission's own failure message; if it takes an outcome nobody took, hypothesis
 it as before, and the run is added. Verdicts and messages do not change (tested); what
 hypothesis costs beyond running the examples (drawing them, and shrinking) is paid once
 per way of failing, not once per student. The tree stops growing at MAX_STEPS examples.
+A run is plain data (examples, outcomes as text, the ending), so the grader processes of
+a class run share theirs (shared_runs.py): a way of failing is run once per class.
 """
 import copy
 import functools
 import hashlib
-import pickle
 import warnings
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from hypothesis.errors import HypothesisDeprecationWarning, UnsatisfiedAssumptio
 from hypothesis.internal.escalation import InterestingOrigin
 
 from ..config import COURSE_ROOT
+from ..sandbox import wire
 from ..sandbox.inprocess import InProcessSubmission
 from ..submission import read_cells
 from .seeding import under_hypothesis
@@ -60,19 +62,30 @@ class Replayed:
     notes: tuple = ()  # hypothesis' notes for that failure
 
 
+@dataclass(frozen=True)
+class Run:
+    """One finished hypothesis run of a property: its examples in order, each with its
+    digest and outcome, and how the run ended after the last one."""
+    key: tuple  # (part, name, secret, max_examples)
+    examples: tuple  # ((inputs, digest, outcome), ...)
+    ending: Ending
+
+
 @dataclass
 class Trees:
     """Every run this process recorded: a tree per property, and their size in examples."""
     roots: dict = field(default_factory=dict)  # (part, name, secret, max_examples) -> Step
     steps: int = 0
+    outbox: list = None  # while sharing: the Runs recorded here that no one has taken yet
 
 
 _TREES = Trees()
 
 
 def outcome_of(error):
-    """REJECTED for a failed assume(), else the failure's origin as hypothesis tells them apart."""
-    return REJECTED if isinstance(error, UnsatisfiedAssumption) else InterestingOrigin.from_exception(error)
+    """REJECTED for a failed assume(), else the failure's origin as hypothesis tells them
+    apart (exception type and place), written out: outcomes are compared, never used."""
+    return REJECTED if isinstance(error, UnsatisfiedAssumption) else repr(InterestingOrigin.from_exception(error))
 
 
 def is_failure(outcome):
@@ -127,7 +140,7 @@ def recording(prop, student):
 def record(prop, secret, max_examples, steps, failure=None, bounded=True):
     """Add a finished hypothesis run: its steps, and the exception it raised if it failed.
     bounded: not past MAX_STEPS (the reference's runs, which start every tree, always are)."""
-    if not steps or (bounded and _TREES.steps + len(steps) > MAX_STEPS):
+    if not steps:
         return
     ending = Ending(passed=True)
     if failure is not None:
@@ -135,24 +148,44 @@ def record(prop, secret, max_examples, steps, failure=None, bounded=True):
         if last_outcome != outcome_of(failure):  # e.g. a flaky failure: keep no record
             return
         ending = Ending(False, tuple(getattr(failure, "__notes__", ()))[len(notes_when_raised):])
-    key = _key(prop, secret, max_examples)
-    if key not in _TREES.roots:
-        _TREES.roots[key] = _new_step(steps[0][0])
-    node = _TREES.roots[key]
-    for index, (inputs, outcome, _) in enumerate(steps):
-        if node.digest != _digest(inputs):
-            raise RuntimeError(f"hypothesis drew differently for {prop.name} on the same course: replay would not be exact")
-        if index == len(steps) - 1:
-            node.after[outcome] = ending
+    run = Run(_key(prop, secret, max_examples), tuple((inputs, digest_of(inputs), outcome) for inputs, outcome, _ in steps), ending)
+    if add_run(run, bounded) and _TREES.outbox is not None:
+        _TREES.outbox.append(run)
+
+
+def add_run(run, bounded=True):
+    """Add a Run to its property's tree; False if that would pass MAX_STEPS (bounded)."""
+    if bounded and _TREES.steps + len(run.examples) > MAX_STEPS:
+        return False
+    if run.key not in _TREES.roots:
+        _TREES.roots[run.key] = _new_step(*run.examples[0][:2])
+    node = _TREES.roots[run.key]
+    for index, (_, digest, outcome) in enumerate(run.examples):
+        if node.digest != digest:
+            raise RuntimeError(f"hypothesis drew differently for {run.key[1]} on the same course: replay would not be exact")
+        if index == len(run.examples) - 1:
+            node.after[outcome] = run.ending
         else:
             if outcome not in node.after:
-                node.after[outcome] = _new_step(steps[index + 1][0])
+                node.after[outcome] = _new_step(*run.examples[index + 1][:2])
             node = node.after[outcome]
+    return True
 
 
-def _new_step(inputs):
+def start_sharing():
+    """From now on keep every run recorded here for `take_recorded`."""
+    _TREES.outbox = []
+
+
+def take_recorded():
+    """The runs recorded here since the last call (see start_sharing)."""
+    runs, _TREES.outbox = _TREES.outbox, []
+    return runs
+
+
+def _new_step(inputs, digest):
     _TREES.steps += 1
-    return Step(inputs, _digest(inputs))
+    return Step(inputs, digest)
 
 
 def _key(prop, secret, max_examples):
@@ -173,10 +206,13 @@ def _record_reference(prop, secret, max_examples):
     record(prop, secret, max_examples, steps, bounded=False)
 
 
-def _digest(inputs):
-    """A digest of an example's inputs, to check that runs draw the same on the same course
-    (the grader's own values, pickled to bytes here and never unpickled)."""
-    return hashlib.sha256(pickle.dumps(inputs)).hexdigest()[:16]
+def digest_of(inputs):
+    """A digest of an example's inputs, to check that runs draw the same on the same course:
+    of their values as the wire writes them (the student's code receives them so anyway),
+    not of which objects they are, so a run that came over the wire has the same."""
+    arrays = []
+    header = wire.encode(inputs, arrays, lambda value: None)
+    return hashlib.sha256(wire.pack(header, arrays)).hexdigest()[:16]
 
 
 @functools.cache

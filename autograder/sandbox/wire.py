@@ -39,11 +39,28 @@ class WireError(Exception):
 
 def send_message(sock, header, arrays=()):
     """Write one message (a JSON-able header and a list of arrays) to a socket."""
+    sock.sendall(pack(header, arrays))
+
+
+def pack(header, arrays=()):
+    """One message as the bytes send_message writes."""
     parts = _parts(header, arrays)
     chunks = [_COUNT.pack(len(parts))]
     for part in parts:
         chunks += [_LENGTH.pack(len(part)), part]
-    sock.sendall(b"".join(chunks))
+    return b"".join(chunks)
+
+
+def unpack_all(data):
+    """Every message in `data` (pack's bytes, one after another): [(header, arrays)].
+    Raises WireError if they are not whole messages."""
+    reader, messages = io.BytesIO(data), []
+    while reader.tell() < len(data):
+        try:
+            messages.append(recv_message(reader))
+        except EOFError:
+            raise WireError("a message cut short") from None
+    return messages
 
 
 def recv_message(reader):
