@@ -25,16 +25,17 @@ def threshold(student, z, t):
     expect_unchanged(z, result.args_after[0], what="z")
 
 
-def check_folding(student, weights, biases, x, t):
+def check_folding(student, weights, biases, x, t, report_args=False):
     """The ReLU network with the student's folded biases must equal the threshold network.
-    Returns the call's result, whose args_after show the arguments after the call."""
+    Returns the call's result; report_args: with the arguments as they are after the call
+    (its args_after), sent back only when a property looks at them."""
     # t: one threshold for every neuron, or (part conv-folding) one per hidden layer
     activation = oracles.per_layer_thresholds(t) if isinstance(t, list) else lambda z: oracles.threshold(z, t)
     expected = oracles.mlp_forward(weights, biases, x, activation)
     # Rounding in either network is a few ulps of the largest partial sum; 1e-12 of that
     # bound covers every order of summation.
     atol = 1e-12 * oracles.mlp_magnitude(weights, biases, x, t).max()
-    result = student.call("fold_biases", weights, biases, t, report_args=True)
+    result = student.call("fold_biases", weights, biases, t, report_args=report_args)
     folded = result.value
     expect_list(folded, length=len(biases), what="fold_biases(weights, biases, t)")
     for layer, (new, old) in enumerate(zip(folded, biases)):
@@ -65,7 +66,7 @@ def fold_deep(student, network):
 @graded_property(PART, "fold-leaves-inputs", "fold_biases is right and leaves its weights and biases unmodified",
                  uses=["fold_biases"], network=networks(min_depth=1, max_depth=4))
 def fold_leaves_inputs(student, network):
-    weights_after, biases_after, _ = check_folding(student, **network).args_after
+    weights_after, biases_after, _ = check_folding(student, **network, report_args=True).args_after
     expect_list(weights_after, length=len(network["weights"]), what="the weights list after the call")
     expect_list(biases_after, length=len(network["biases"]), what="the biases list after the call")
     for layer, (w, b) in enumerate(zip(network["weights"], network["biases"])):

@@ -25,14 +25,15 @@ def fold_per_neuron(student, network):
     check_folding(student, **network)
 
 
-def check_conv_folding(student, layers, x, t, may_refuse=False):
+def check_conv_folding(student, layers, x, t, may_refuse=False, report_args=False):
     """The ReLU convnet the student folds must equal the threshold convnet on x.
     may_refuse: a ValueError that mentions padding is a fair answer too.
-    Returns the call's result (args_after: `layers` after the call), or None if refused."""
+    Returns the call's result, or None if refused; report_args: with `layers` as they are
+    after the call (its args_after)."""
     expected, magnitude = oracles.threshold_convnet(layers, x, t)
     atol = 1e-12 * magnitude.max()
     try:
-        result = student.call("fold_conv_thresholds", layers, t, report_args=True)
+        result = student.call("fold_conv_thresholds", layers, t, report_args=report_args)
     except StudentError as error:
         if may_refuse and error.record["type"] == "ValueError" and "pad" in error.record["message"].lower():
             return None
@@ -102,7 +103,7 @@ def conv_later_padding(student, network):
 @graded_property(PART, "conv-leaves-inputs", "fold_conv_thresholds is right and leaves its layers unmodified",
                  uses=["fold_conv_thresholds"], network=conv_networks(padding="none"))
 def conv_leaves_inputs(student, network):
-    layers_after, _ = check_conv_folding(student, **network).args_after
+    layers_after, _ = check_conv_folding(student, **network, report_args=True).args_after
     expect_list(layers_after, length=len(network["layers"]), what="the layers list after the call")
     for index, (before, after) in enumerate(zip(network["layers"], layers_after)):
         if type(after) is not dict or sorted(after) != sorted(before):
