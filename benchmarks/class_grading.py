@@ -1,11 +1,11 @@
-"""Stock `nbgrader autograde` against `grade-class`, on the same generated class.
+"""Stock `nbgrader autograde` against `grade-class`, on the same generated classes.
 
-    .venv/bin/python benchmarks/class_grading.py --submissions 40 --big 1000
+    .venv/bin/python benchmarks/class_grading.py --submissions 41 123 --big 1000
 
-Makes a scratch nbgrader course, releases the assignment and generates N submissions, a
-mix of the reference, every catalogued mistake (each loses points in one part), the
-correct variants and blank notebooks, in turn, each signed by its student (no two files
-alike). Then, in one run:
+Makes a scratch nbgrader course, releases the assignment and generates a class: in
+turn the reference, a blank notebook, every catalogued mistake (each loses points in
+one part) and the correct variants, each signed by its student (no two files alike).
+For each size N of --submissions, in one run:
 
 1. stock nbgrader: `nbgrader autograde` with nbgrader's own Execute step, which runs each
    notebook in a Jupyter kernel, hidden test cells included (they run the same property
@@ -14,9 +14,12 @@ alike). Then, in one run:
    gradebook is written too).
 
 It prints seconds per submission for each and their ratio, and checks both gave every
-student the same code score. With --big M it then grades M submissions with grade-class
-alone, end to end, and prints the wall time and the peak memory of the sandboxed workers,
-the grader processes and the grade-class process (which must not grow with M).
+student the same code score. N = 41 is each kind of notebook once: every flawed one
+fails in its own way, the case where grade-class gains least (nothing recorded can be
+replayed); N = 123 is each kind three times, as ways of failing recur in a class. With
+--big M it then grades M submissions with grade-class alone, end to end, and prints the
+wall time and the peak memory of the sandboxed workers, the grader processes and the
+grade-class process (which must not grow with M).
 """
 import argparse
 import copy
@@ -93,9 +96,8 @@ def stock_nbgrader(course):
     return timed(command, cwd=course, env=environment, stderr=subprocess.DEVNULL)  # kernels warn about TCP
 
 
-def grade_class(submitted, output, workers=None):
+def grade_class(submitted, output):
     command = [sys.executable, "-m", "autograder", "grade-class", str(submitted), "--output-dir", str(output)]
-    command += ["--workers", str(workers)] if workers else []
     return timed(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -104,47 +106,59 @@ def peak_mb(output, which):
     return max(results["extra_data"][which] for _, _, results in class_results(output))
 
 
+def side_by_side(scratch, released, n):
+    """Stock nbgrader and grade-class on the same n submissions; prints the comparison."""
+    notebooks = list(mixed_class(released, n))
+    stock_course = make_course(scratch / f"stock-{n}", notebooks)
+    stock_seconds = stock_nbgrader(stock_course)
+    ours_course = make_course(scratch / f"ours-{n}", notebooks)
+    results = scratch / f"ours-{n}-results"
+    ours_seconds = grade_class(ours_course / "submitted", results)
+    same = code_scores(stock_course) == code_scores(ours_course)
+    print(f"{n} submissions, the same for both")
+    print(f"  stock nbgrader autograde (kernel): {stock_seconds:7.1f} s  {stock_seconds / n:6.3f} s/submission")
+    print(f"  grade-class (sandboxed workers):   {ours_seconds:7.1f} s  {ours_seconds / n:6.3f} s/submission")
+    print(f"  ratio: grade-class is {stock_seconds / ours_seconds:.1f}x faster; same code scores: {'yes' if same else 'NO'}")
+    print(f"  peak memory: sandboxed worker {peak_mb(results, 'worker_peak_mb'):.0f} MB, "
+          f"grader process {peak_mb(results, 'grader_peak_mb'):.0f} MB", flush=True)
+    return stock_seconds / n
+
+
+def big_class(scratch, released, m, stock_rate):
+    """grade-class alone on m submissions, end to end; prints time and memory."""
+    big_course = make_course(scratch / "big", mixed_class(released, m))
+    output = scratch / "big-results"
+    log = scratch / "big.log"
+    started = time.monotonic()
+    with open(log, "w") as stream:
+        subprocess.run([sys.executable, "-m", "autograder", "grade-class", str(big_course / "submitted"),
+                        "--output-dir", str(output)], check=True, cwd=ROOT, stdout=stream, stderr=subprocess.DEVNULL)
+    seconds = time.monotonic() - started
+    graded = len(code_scores(big_course))
+    rows = len((output / "grades.csv").read_text().splitlines()) - 1
+    print(f"{m} submissions with grade-class alone: {seconds:.1f} s end to end "
+          f"({seconds / m:.3f} s/submission); gradebook {graded} students, grades.csv {rows} rows")
+    print(f"  per submission: {stock_rate / (seconds / m):.1f}x faster than stock nbgrader's rate on the largest "
+          f"class above (stock was not run on all {m})")
+    print(f"  peak memory: sandboxed worker {peak_mb(output, 'worker_peak_mb'):.0f} MB, "
+          f"grader process {peak_mb(output, 'grader_peak_mb'):.0f} MB")
+    print("  " + next(line for line in log.read_text().splitlines() if "peak memory" in line))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=40, help="class size for the side-by-side run")
+    parser.add_argument("--submissions", type=int, nargs="+", default=[41, 123],
+                        help="class sizes for the side-by-side runs (default: 41 123)")
     parser.add_argument("--big", type=int, default=0, help="then grade this many with grade-class alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="convnets-benchmark-") as scratch:
         scratch = Path(scratch)
         released = new_course(scratch / "release") / "assignment" / "convnets" / "convnets.ipynb"
-        notebooks = list(mixed_class(released, args.submissions))
-
-        stock_course = make_course(scratch / "stock", notebooks)
-        stock_seconds = stock_nbgrader(stock_course)
-        ours_course = make_course(scratch / "ours", notebooks)
-        ours_seconds = grade_class(ours_course / "submitted", scratch / "ours-results")
-        same = code_scores(stock_course) == code_scores(ours_course)
-        n = args.submissions
-        print(f"{n} submissions, the same for both")
-        print(f"  stock nbgrader autograde (kernel): {stock_seconds:7.1f} s  {stock_seconds / n:6.3f} s/submission")
-        print(f"  grade-class (sandboxed workers):   {ours_seconds:7.1f} s  {ours_seconds / n:6.3f} s/submission")
-        print(f"  ratio: grade-class is {stock_seconds / ours_seconds:.1f}x faster; same code scores: {'yes' if same else 'NO'}")
-        print(f"  peak memory: sandboxed worker {peak_mb(scratch / 'ours-results', 'worker_peak_mb'):.0f} MB, "
-              f"grader process {peak_mb(scratch / 'ours-results', 'grader_peak_mb'):.0f} MB")
-
+        stock_rate = None
+        for n in args.submissions:
+            stock_rate = side_by_side(scratch, released, n)
         if args.big:
-            big_course = make_course(scratch / "big", mixed_class(released, args.big))
-            output = scratch / "big-results"
-            log = scratch / "big.log"
-            started = time.monotonic()
-            with open(log, "w") as stream:
-                subprocess.run([sys.executable, "-m", "autograder", "grade-class", str(big_course / "submitted"),
-                                "--output-dir", str(output)], check=True, cwd=ROOT, stdout=stream, stderr=subprocess.DEVNULL)
-            seconds = time.monotonic() - started
-            graded = len(code_scores(big_course))
-            rows = len((output / "grades.csv").read_text().splitlines()) - 1
-            print(f"{args.big} submissions with grade-class alone: {seconds:.1f} s end to end "
-                  f"({seconds / args.big:.3f} s/submission); gradebook {graded} students, grades.csv {rows} rows")
-            print(f"  per submission: {stock_seconds / n / (seconds / args.big):.1f}x faster than stock nbgrader's "
-                  f"rate on the {n} above (stock was not run on all {args.big})")
-            print(f"  peak memory: sandboxed worker {peak_mb(output, 'worker_peak_mb'):.0f} MB, "
-                  f"grader process {peak_mb(output, 'grader_peak_mb'):.0f} MB")
-            print("  " + next(line for line in log.read_text().splitlines() if "peak memory" in line))
+            big_class(scratch, released, args.big, stock_rate)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
