@@ -56,6 +56,23 @@ def test_the_remembered_threshold_convnet_is_the_one_computed_for_these_very_inp
     assert oracles.threshold_convnet(layers, x, t + 1.0)[0] is not output
 
 
+@hypothesis_settings(max_examples=20, derandomize=True, deadline=None, database=None)
+@given(network=conv_networks(padding="first"))
+def test_the_remembered_relu_convnet_depends_on_what_the_forward_pass_reads_only(network):
+    """A student's folded layers: extra keys do not matter, every key the pass reads does."""
+    layers, x = network["layers"], network["x"]
+    output = oracles.relu_convnet(layers, x)
+    assert np.array_equal(output, oracles.convnet_forward(layers, x, oracles.relu)) and not output.flags.writeable
+    with_extra_keys = [dict(layer, note="mine", shape=(1, 2)) for layer in layers]
+    assert oracles.relu_convnet(with_extra_keys, x.copy()) is output
+    padded = next(i for i, layer in enumerate(layers) if layer.get("padding"))
+    for key, value in [("pad_value", -1.0), ("bias", layers[padded]["bias"] - 1.0)]:
+        changed = copy.deepcopy(layers)
+        changed[padded][key] = value
+        assert np.array_equal(oracles.relu_convnet(changed, x), oracles.convnet_forward(changed, x, oracles.relu))
+        assert oracles.relu_convnet(changed, x) is not output
+
+
 REFUSE = '''
 def fold_conv_thresholds(layers, t):
     if any(layer["kind"] == "conv" and layer["padding"] for layer in layers[1:]):

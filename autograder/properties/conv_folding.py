@@ -42,7 +42,7 @@ def check_conv_folding(student, layers, x, t, may_refuse=False, report_args=Fals
     expect_list(folded, length=len(layers), what="fold_conv_thresholds(layers, t)")
     for index, (new, old) in enumerate(zip(folded, layers)):
         expect_same_layer(new, old, what=f"layer {index} of your network")
-    actual = oracles.convnet_forward(folded, x, oracles.relu)
+    actual = oracles.relu_convnet(folded, x)
     expect_close(actual, expected, rtol=1e-12, atol=atol,
                  what=f"the ReLU convnet you folded (t = {t!r}), compared with the threshold convnet,",
                  explain=lambda: f"  layers: {describe(layers)}\n  your layers' biases and padding: {describe_changes(folded)}")
