@@ -11,8 +11,9 @@ def record_results(gradebook, student, part_scores, timestamp=None):
     gradebook.update_or_create_student(student)
     details = {"timestamp": parse_utc(timestamp)} if timestamp else {}
     gradebook.update_or_create_submission(ASSIGNMENT, student, **details)
+    grades = {grade.name: grade for grade in gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student).grades}
     for part, score in part_scores.items():
-        grade = gradebook.find_grade(f"tests-{part}", NOTEBOOK, ASSIGNMENT, student)
+        grade = grades[f"tests-{part}"]
         grade.auto_score = score
         grade.needs_manual_grade = grade.manual_score is not None
     gradebook.db.commit()
@@ -21,5 +22,5 @@ def record_results(gradebook, student, part_scores, timestamp=None):
 
 def recorded_part_scores(gradebook, student):
     """{part: score} of each autograded part in a student's submission."""
-    notebook = gradebook.find_submission_notebook(ASSIGNMENT, NOTEBOOK, student)
+    notebook = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
     return {grade.name.removeprefix("tests-"): grade.score for grade in notebook.grades if grade.name.startswith("tests-")}
