@@ -15,7 +15,7 @@ def pack_runs(runs):
     for run in runs:
         arrays = []
         try:
-            examples = [[wire.encode(inputs, arrays, _no_handles), digest, outcome] for inputs, digest, outcome in run.examples]
+            examples = [[wire.encode_data(inputs, arrays), digest, outcome] for inputs, digest, outcome in run.examples]
         except TypeError:
             continue
         if len(arrays) < wire.MAX_PARTS:
@@ -37,17 +37,10 @@ def _run_of(message):
     """The Run in one message, or None if it is not one, digests included."""
     header, arrays = message
     try:
-        examples = tuple((wire.decode(inputs, arrays, _no_handle), digest, outcome) for inputs, digest, outcome in header["examples"])
+        examples = tuple((wire.decode_data(inputs, arrays), digest, outcome) for inputs, digest, outcome in header["examples"])
         run = replay.Run(tuple(header["key"]), examples, replay.Ending(header["passed"] is True, tuple(map(str, header["notes"]))))
     except (LookupError, TypeError, ValueError, wire.WireError):
         return None
     intact = examples and all(type(outcome) is str and digest == replay.digest_of(inputs) for inputs, digest, outcome in examples)
     return run if intact else None
 
-
-def _no_handles(value):
-    return None  # wire.encode raises TypeError for a value it cannot carry
-
-
-def _no_handle(handle, class_name):
-    raise wire.WireError("a recorded run holds plain data only")

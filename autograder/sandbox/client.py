@@ -3,8 +3,9 @@
 Student code only ever runs in the worker process, forked by the worker template
 (template.py) and confined as confinement.py plans. If a call outlives its time limit
 (or the submission its own) the worker is killed (SIGKILL) and `WorkerLost` is raised;
-so it is when the worker dies or answers out of turn. The next request starts a fresh worker and runs the submission's cells again, so
-one crash costs the property that caused it, not the rest of the submission.
+so it is when the worker dies or answers out of turn. The next request starts a fresh
+worker and runs the submission's cells again, so one crash costs the property that
+caused it, not the rest of the submission.
 """
 import signal
 import socket

@@ -44,8 +44,7 @@ def apply(plan):
         os.setgroups([])
         os.setgid(plan["uid"])
         os.setuid(plan["uid"])
-    # Die with the parent (the worker's keeper, see template.py); after setuid, which clears it.
-    check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
+    die_with_parent()  # the worker's keeper (template.py); again after setuid, which clears it
     os.chdir(plan["workdir"])
     os.umask(0o077)
 
@@ -68,6 +67,11 @@ def _remount(hide, scratch, keep):
             _mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
     for fd in held.values():
         os.close(fd)
+
+
+def die_with_parent():
+    """Be SIGKILLed when the parent process ends (a change of user clears this)."""
+    check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
 
 
 def _mount(source, target, fstype, flags, data):

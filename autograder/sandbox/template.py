@@ -39,7 +39,7 @@ BOOTSTRAP = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); "
     "from autograder.sandbox.template import serve; serve(int(sys.argv[1]))"
 )
-PR_SET_PDEATHSIG, PR_SET_NAME = 1, 15
+PR_SET_NAME = 15
 WORKER_NAME, TEMPLATE_NAME = "convnets-worker", "convnets-tmpl"  # what `ps` shows (15 bytes at most)
 REQUEST_BYTES = 1 << 20
 STATUS = struct.Struct("<i")
@@ -156,7 +156,7 @@ def _keeper(request, worker_fd, stderr_fd, channel_fd, control_fd):
     try:
         os.close(control_fd)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        lockdown.die_with_parent()
         os.setsid()
         if request["plan"]["namespaces"]:
             _unshare_namespaces()
@@ -197,7 +197,7 @@ def _worker(request, worker_fd, stderr_fd):
     its own stderr, no other file open, the workers' environment; then worker.main."""
     status = 1
     try:
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        lockdown.die_with_parent()
         _libc.prctl(PR_SET_NAME, WORKER_NAME.encode(), 0, 0, 0)
         os.setsid()
         null = os.open(os.devnull, os.O_RDWR)

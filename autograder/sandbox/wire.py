@@ -125,6 +125,20 @@ def encode(value, arrays, keep_object):
     return {"$handle": handle, "class": type(value).__name__}
 
 
+def encode_data(value, arrays):
+    """`encode` for plain data only: TypeError for what would need a handle."""
+    return encode(value, arrays, lambda value: None)
+
+
+def decode_data(data, arrays):
+    """`decode` for plain data only: WireError for a handle."""
+    return decode(data, arrays, _refuse_handle)
+
+
+def _refuse_handle(handle, class_name):
+    raise WireError("a handle where only plain data may be")
+
+
 def decode(data, arrays, make_handle):
     """Inverse of `encode`; `make_handle(id, class_name)` builds the local stand-in.
     Raises WireError for anything `encode` would not have produced."""
