@@ -51,9 +51,9 @@ def check_folding(student, weights, biases, x, t, report_args=False):
     return result
 
 
-@graded_property(PART, "fold-one-layer", "fold_biases on a single layer: no activation, so nothing to fold",
-                 uses=["fold_biases"], network=networks(min_depth=1, max_depth=1))
-def fold_one_layer(student, network):
+@graded_property(PART, "fold-last-layer", "fold_biases on one or two layers: the last layer, with no activation after it, gets no -t",
+                 uses=["fold_biases"], network=networks(min_depth=1, max_depth=2))
+def fold_last_layer(student, network):
     check_folding(student, **network)
 
 

@@ -97,7 +97,25 @@ def conv_first_padding(student, network):
 @graded_property(PART, "conv-later-padding", "a padded conv after an activation: pad with the right constant, or refuse with a ValueError",
                  uses=["fold_conv_thresholds"], network=conv_networks(padding="later"))
 def conv_later_padding(student, network):
-    check_conv_folding(student, **network, may_refuse=True)
+    if check_conv_folding(student, **network, may_refuse=True) is None:
+        # A refusal earns the points only from a function that folds what it can.
+        unpadded = before_later_padding(network["layers"])
+        try:
+            check_conv_folding(student, unpadded, network["x"], network["t"])
+        except (AssertionError, StudentError) as error:
+            error.add_note(f"(You refused this network, which is fair only from a function that folds the layers "
+                           f"before its padded conv: {describe(unpadded)}.)")
+            raise
+
+
+def before_later_padding(layers):
+    """The layers before the first padded conv that follows an activation."""
+    seen_activation = False
+    for index, layer in enumerate(layers):
+        if layer["kind"] == "conv" and layer["padding"] and seen_activation:
+            return layers[:index]
+        seen_activation = seen_activation or layer["kind"] in ("conv", "dense")
+    raise ValueError("no padded conv after an activation")
 
 
 @graded_property(PART, "conv-leaves-inputs", "fold_conv_thresholds is right and leaves its layers unmodified",

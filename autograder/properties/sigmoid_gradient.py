@@ -27,13 +27,15 @@ def sigmoid_values(student, x):
     expect_close(y, expected, what="sigmoid(x)", **tolerance(np.float64))
 
 
-@graded_property(PART, "sigmoid-no-overflow", "sigmoid(x) emits no overflow or invalid-value warning, for any finite x",
+@graded_property(PART, "sigmoid-no-overflow", "sigmoid(x) is right and emits no overflow or invalid-value warning, for any finite x",
                  uses=["sigmoid"], x=FLOAT_DTYPES.flatmap(any_finite))
 def sigmoid_no_overflow(student, x):
+    expected = oracles.sigmoid(x)
     result = student.call("sigmoid", x)
     expect_no_warnings(result, what=f"sigmoid(x) with {x.dtype} x")
-    if type(result.value) is np.ndarray and result.value.dtype.kind == "f":
-        expect_finite(result.value, what="sigmoid(x)")
+    expect_array(result.value, shape=x.shape, dtype=x.dtype, what=f"sigmoid(x) with {x.dtype} x")
+    expect_finite(result.value, what="sigmoid(x)")
+    expect_close(result.value, expected, what=f"sigmoid(x) with {x.dtype} x", **tolerance(x.dtype))
 
 
 @graded_property(PART, "sigmoid-keeps-dtype", "sigmoid(x) keeps the shape and float dtype (float32 in, float32 out)",
@@ -64,21 +66,16 @@ def fused_node(student):
                  uses=["Sigmoid"], data=array_and_gradient(any_finite(np.float64)))
 def sigmoid_node(student, data):
     x, grad = data
-    expected_y, expected_grad = oracles.sigmoid(x), grad * oracles.sigmoid_derivative(x)
+    expected_y = oracles.sigmoid(x)
     node = fused_node(student)
     node.call("forward", -x)
     y = node.call("forward", x).value
     expect_array(y, shape=x.shape, dtype=np.float64, what="Sigmoid().forward(x)")
     expect_close(y, expected_y, what="Sigmoid().forward(x)", **tolerance(np.float64))
-    grad_x = node.call("backward", grad).value
-    expect_array(grad_x, shape=x.shape, dtype=np.float64, what="Sigmoid().backward(grad_y)")
-    expect_finite(grad_x, what="Sigmoid().backward(grad_y)")
-    # |grad_y| <= 3 scales the derivative's absolute error by at most 3.
-    expect_close(grad_x, expected_grad, rtol=tolerance(np.float64)["rtol"],
-                 atol=3 * tolerance(np.float64)["atol"], what="Sigmoid().backward(grad_y)")
+    expect_fused_backward(node.call("backward", grad).value, x, grad)
 
 
-@graded_property(PART, "sigmoid-node-reuses-forward", "Sigmoid node: backward reuses the cached output, never calls exp",
+@graded_property(PART, "sigmoid-node-reuses-forward", "Sigmoid node: backward is right from the cached output, never calls exp",
                  uses=["Sigmoid"], data=array_and_gradient(any_finite(np.float64)))
 def sigmoid_node_reuses_forward(student, data):
     x, grad = data
@@ -90,3 +87,13 @@ def sigmoid_node_reuses_forward(student, data):
             f"Sigmoid().backward called exp {result.exp_calls} time(s); use the output cached by forward instead"
         )
     expect_no_warnings(result, what="Sigmoid().backward(grad_y)")
+    expect_fused_backward(result.value, x, grad)
+
+
+def expect_fused_backward(grad_x, x, grad):
+    """Sigmoid().backward(grad) after forward(x) must be grad * sigma'(x)."""
+    expect_array(grad_x, shape=x.shape, dtype=np.float64, what="Sigmoid().backward(grad_y)")
+    expect_finite(grad_x, what="Sigmoid().backward(grad_y)")
+    # |grad_y| <= 3 scales the derivative's absolute error by at most 3.
+    expect_close(grad_x, grad * oracles.sigmoid_derivative(x), rtol=tolerance(np.float64)["rtol"],
+                 atol=3 * tolerance(np.float64)["atol"], what="Sigmoid().backward(grad_y)")
