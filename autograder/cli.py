@@ -34,7 +34,7 @@ def main(argv=None):
     report.add_argument("--output", help="where the page goes (default: FOLDER/report.html)")
     report.add_argument("--markdown", metavar="PATH", help='also write its tables as Markdown, e.g. "$GITHUB_STEP_SUMMARY"')
 
-    audit = commands.add_parser("audit", help="grade the mistake catalogue and automatic mutants; print kill rates")
+    audit = commands.add_parser("audit", help="grade the mistake catalogue, automatic mutants and vacuous answers; print kill rates")
     audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
 
     commands.add_parser("doctor", help="show which sandbox protections are active here, checked in a live worker")
@@ -102,14 +102,17 @@ def run_report(args):
 
 
 def run_audit(args):
-    from .audit.run import audit_summary, mutation_summary, run_audit, run_mutation_audit, stale_equivalents
+    from .audit.run import (audit_summary, mutation_summary, run_audit, run_mutation_audit, run_vacuous_audit,
+                            stale_equivalents, vacuous_summary)
 
     settings = load_settings()
     rows = run_audit(settings, jobs=args.jobs)
     print(audit_summary(rows), flush=True)
     mutant_rows = run_mutation_audit(settings, jobs=args.jobs)
-    print(mutation_summary(mutant_rows))
-    ok = all(row.ok for row in rows + mutant_rows) and not stale_equivalents(mutant_rows)
+    print(mutation_summary(mutant_rows), flush=True)
+    vacuous_rows = run_vacuous_audit(settings, jobs=args.jobs)
+    print(vacuous_summary(vacuous_rows))
+    ok = all(row.ok for row in rows + mutant_rows + vacuous_rows) and not stale_equivalents(mutant_rows)
     return 0 if ok else 1
 
 

@@ -1,6 +1,7 @@
 """The audit, through the real `python -m autograder audit` command: every catalogued
 mistake is caught in its own part only, every correct variant keeps full marks, every
-automatic mutant is killed or confirmed equivalent (with its reason shown)."""
+automatic mutant is killed or confirmed equivalent (with its reason shown), and every
+vacuous answer fails every property that calls it."""
 import subprocess
 import sys
 
@@ -9,6 +10,8 @@ import pytest
 from autograder.audit.catalogue import CATALOGUE
 from autograder.audit.equivalents import EQUIVALENT
 from autograder.audit.mutation import reference_mutants
+from autograder.audit.run import VacuousRow, vacuous_summary
+from autograder.audit.vacuous import properties_it_must_fail, vacuous_answers
 from autograder.config import COURSE_ROOT
 from autograder.properties import PART_NAMES
 
@@ -54,3 +57,20 @@ def test_each_mistake_is_told_what_was_expected_on_its_smallest_input(audit_run)
                 "your code raised")  # a crash is what happened; its traceback follows, trimmed to the student's lines
         assert any(words in failure for words in said), failure
         assert "autograder" not in feedback and "hypothesis" not in feedback, feedback  # no grader internals
+
+
+def test_no_property_pays_for_a_vacuous_answer(audit_run):
+    answers = vacuous_answers()
+    labels = {answer.id.split(" | ")[1] for answer in answers}
+    assert {"returns None", "returns zeros", "returns an always-equal object", "refuses", "returns z unchanged",
+            "returns biases unchanged", "forward and backward returns value unchanged"} <= labels
+    assert f"vacuous answers: {len(answers)}/{len(answers)} failed every property that calls them" in audit_run.stdout
+
+
+def test_a_property_that_pays_for_a_vacuous_answer_fails_the_audit():
+    answer = next(a for a in vacuous_answers() if a.id == "sigmoid | returns None")
+    must_fail = sorted(properties_it_must_fail(answer))
+    assert "sigmoid-gradient: sigmoid-no-overflow" in must_fail
+    row = VacuousRow(answer, failed_properties=tuple(p for p in must_fail if p != "sigmoid-gradient: sigmoid-no-overflow"))
+    assert not row.ok
+    assert "FAIL vacuous sigmoid | returns None passed: sigmoid-gradient: sigmoid-no-overflow" in vacuous_summary([row])

@@ -6,6 +6,8 @@ student reads (the first failed property).
 The mutants (mutation.py): each must lose points in a part that grades the definition
 it changes, unless equivalents.py records it as equivalent to the reference, and then
 it must keep full marks.
+The vacuous answers (vacuous.py): each must fail every property that calls what it
+replaces, so no property pays for a value it did not check.
 """
 import ast
 import dataclasses
@@ -20,6 +22,7 @@ from .catalogue import CATALOGUE
 from .equivalents import EQUIVALENT
 from .mutants import solved_module
 from .mutation import reference_mutants
+from .vacuous import properties_it_must_fail, vacuous_answers
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,21 @@ class MutantRow:
         return self.killed != bool(self.equivalent_because)
 
 
+@dataclass(frozen=True)
+class VacuousRow:
+    answer: object
+    failed_properties: tuple
+
+    @property
+    def passed_properties(self):
+        """The properties that paid for this answer: each one a hole."""
+        return sorted(properties_it_must_fail(self.answer) - set(self.failed_properties))
+
+    @property
+    def ok(self):
+        return not self.passed_properties
+
+
 def parts_grading(override):
     """The parts with a property that calls a function `override` defines: part
     conv-folding grades fold_biases again, so a mistake there may cost in both."""
@@ -90,10 +108,20 @@ def grade_entry(entry, settings):
 
 def grade_mutant(mutant, settings):
     """Graded in every part that calls the mutated definition (fold_biases: parts 3 and 4)."""
+    return MutantRow(mutant, tuple(t.name for t in failed_tests(mutant, settings)))
+
+
+def grade_vacuous(answer, settings):
+    """Graded like a mutant, in every part that calls what it replaces."""
+    return VacuousRow(answer, tuple(f"{t.part}: {t.name}" for t in failed_tests(answer, settings)))
+
+
+def failed_tests(mutant, settings):
+    """The tests a Mutant fails, graded in every part that calls what it changes."""
     parts = [p for p in graded_parts(settings) if p == mutant.part or p in parts_grading(mutant.override)]
     verdict_only = dataclasses.replace(settings, find_smallest=False)  # killed or not is all it needs
     report = grade_override(mutant.override, verdict_only, parts=parts)
-    return MutantRow(mutant, tuple(t.name for t in report.tests if t.score < t.max_score))
+    return [t for t in report.tests if t.score < t.max_score]
 
 
 def run_audit(settings, jobs=2, entries=CATALOGUE):
@@ -106,6 +134,12 @@ def run_mutation_audit(settings, jobs=2, mutants=None):
     mutants = [m for m in (reference_mutants() if mutants is None else mutants) if m.part in graded_parts(settings)]
     with grader_pool(jobs) as pool:
         return list(pool.map(grade_mutant, mutants, [settings] * len(mutants)))
+
+
+def run_vacuous_audit(settings, jobs=2):
+    answers = [a for a in vacuous_answers() if a.part in graded_parts(settings)]
+    with grader_pool(jobs) as pool:
+        return list(pool.map(grade_vacuous, answers, [settings] * len(answers)))
 
 
 def stale_equivalents(rows):
@@ -134,6 +168,13 @@ def mutation_summary(rows):
     killed = sum(r.killed for r in non_equivalent)
     lines.append(f"mutation score: {killed}/{len(non_equivalent)} non-equivalent mutants killed "
                  f"({100 * killed / max(len(non_equivalent), 1):.0f}%)")
+    return "\n".join(lines)
+
+
+def vacuous_summary(rows):
+    """Every vacuous answer that some property paid for, then the count."""
+    lines = [f"FAIL vacuous {row.answer.id} passed: {', '.join(row.passed_properties)}" for row in rows if not row.ok]
+    lines.append(f"vacuous answers: {sum(row.ok for row in rows)}/{len(rows)} failed every property that calls them")
     return "\n".join(lines)
 
 
