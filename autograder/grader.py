@@ -9,6 +9,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 
 from .properties import PART_NAMES, properties_of
+from .properties.fixtures import with_fixtures
 from .properties.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission
 from .sandbox.confinement import protections
@@ -95,7 +96,7 @@ def grade_cells(cells, settings, hidden=(), parts=PART_NAMES):
     started = time.monotonic()
     with SandboxedSubmission(settings, hidden) as student:
         try:
-            loaded = student.load(cells)
+            loaded = student.load(with_fixtures(cells))
         except WorkerLost as lost:
             report = zero_report(settings, f"Your code could not be run: {lost}")
         else:

@@ -11,6 +11,7 @@ import warnings
 
 from .config import load_settings
 from .grader import grade_loaded
+from .properties.fixtures import with_fixtures
 from .sandbox.inprocess import InProcessSubmission
 
 
@@ -19,7 +20,7 @@ def run_hidden_suite(part, namespace):
     student = InProcessSubmission(namespace)
     with warnings.catch_warnings(), contextlib.redirect_stderr(sys.stdout):
         warnings.simplefilter("ignore")
-        report = grade_loaded(student, student.load([]), settings, parts=[part], replay=False)
+        report = grade_loaded(student, student.load(with_fixtures([])), settings, parts=[part], replay=False)
     # One write: print() writes the text and its newline apart, and a kernel that flushes
     # its stdout between the two shows the cell two outputs instead of one.
     sys.stdout.write("\n\n".join(test.output for test in report.tests) + "\n")

@@ -350,7 +350,7 @@ def mlp_forward(weights, biases, x, activation):
 def threshold(z, t):
     """max(t, z), elementwise; same shape and dtype as z."""
     ### BEGIN SOLUTION
-    return np.maximum(z, t)
+    return np.maximum(z, np.asarray(t, dtype=z.dtype))
     ### END SOLUTION
 
 

@@ -164,6 +164,8 @@ class Sigmoid(Node):
         s = sigmoid(self.x)
         return grad_y * s * (1 - s)
 """),
+    mistake("chain-backward-forward-order", "sigmoid-graph", "Chain.backward visits the nodes in forward order",
+            reference_edited("Chain", "for node in reversed(self.nodes):", "for node in self.nodes:")),
     # --- bias-folding -------------------------------------------------------------
     mistake("threshold-is-min", "bias-folding", "threshold takes the minimum", """
 def threshold(z, t):
@@ -173,6 +175,10 @@ def threshold(z, t):
 def threshold(z, t):
     z[z < t] = t
     return z
+"""),
+    mistake("threshold-keeps-t-dtype", "bias-folding", "threshold lets a float64 t turn float32 z into float64", """
+def threshold(z, t):
+    return np.maximum(z, t)
 """),
     mistake("fold-shifts-last-layer", "bias-folding", "fold_biases also subtracts t from the last layer", """
 def fold_biases(weights, biases, t):
@@ -241,6 +247,8 @@ def fold_biases(weights, biases, t):
             reference_edited("fold_conv_thresholds", 'layer.get("pad_value", 0.0) - shift', 'layer.get("pad_value", 0.0)')),
     mistake("conv-pads-with-plus-t", "conv-folding", "a padded conv after an activation pads with +t",
             reference_edited("fold_conv_thresholds", 'layer.get("pad_value", 0.0) - shift', 'layer.get("pad_value", 0.0) + shift')),
+    mistake("conv-overwrites-pad-value", "conv-folding", "pads with -t, forgetting the layer's own pad_value",
+            reference_edited("fold_conv_thresholds", 'layer.get("pad_value", 0.0) - shift', '-shift')),
     mistake("conv-refuses-any-padding", "conv-folding", "refuses every padded conv, the first layer's too",
             reference_edited("fold_conv_thresholds", 'new["pad_value"] = layer.get("pad_value", 0.0) - shift',
                              'raise ValueError("zero padding breaks the folding")')),
@@ -305,6 +313,19 @@ class Chain(Node):
 def threshold(z, t):
     return np.where(z > t, z, np.asarray(t, dtype=z.dtype))
 """),
+    variant("chain-by-reduce", "Chain forward and backward with functools.reduce", """
+class Chain(Node):
+    def __init__(self, nodes):
+        self.nodes = list(nodes)
+
+    def forward(self, x):
+        import functools
+        return functools.reduce(lambda value, node: node.forward(value), self.nodes, x)
+
+    def backward(self, grad_y):
+        import functools
+        return functools.reduce(lambda grad, node: node.backward(grad), self.nodes[::-1], grad_y)
+"""),
     variant("conv-refuses-later-padding", "refuses a padded conv after an activation, with a ValueError about padding",
             reference_edited("fold_conv_thresholds", 'new["pad_value"] = layer.get("pad_value", 0.0) - shift',
                              'if shift != 0:\n                    raise ValueError(f"layer {i}: zero padding of a shifted input '
@@ -320,7 +341,7 @@ def fold_conv_thresholds(layers, t):
         if layer["kind"] == "conv":
             layer["bias"] = layer["bias"] + np.einsum("fcij->f", layer["kernels"]) * shift
             if layer["padding"]:
-                layer["pad_value"] = -shift
+                layer["pad_value"] = layer.get("pad_value", 0.0) - shift
         if layer["kind"] == "dense":
             layer["bias"] = layer["bias"] + layer["weights"] @ np.full(layer["weights"].shape[1], shift)
         if i in weighted[:-1]:

@@ -4,22 +4,20 @@ Since max(t, z) = t + relu(z - t), a threshold network is a ReLU network whose h
 biases are lowered by t, and whose next layers' biases are raised by t * W.sum(axis=1).
 """
 import numpy as np
-from hypothesis import strategies as st
-
 from . import graded_property, oracles
 from .checks import expect_array, expect_close, expect_list, expect_unchanged, one_line
-from .strategies import FLOAT_DTYPES, floats_between, networks
+from .strategies import activations_and_thresholds, networks
 
 PART = "bias-folding"
 
 
-@graded_property(PART, "threshold", "threshold(z, t) is max(t, z) entry by entry, keeps dtype, leaves z alone",
-                 uses=["threshold"], z=FLOAT_DTYPES.flatmap(lambda dtype: floats_between(-10, 10, dtype)),
-                 t=st.floats(-10, 10))
-def threshold(student, z, t):
-    expected = np.maximum(z, z.dtype.type(t))
+@graded_property(PART, "threshold", "threshold(z, t) is max(t, z) entry by entry, keeps z's dtype whatever t's, leaves z alone",
+                 uses=["threshold"], data=activations_and_thresholds())
+def threshold(student, data):
+    z, t = data
+    expected = np.maximum(z, np.asarray(t, dtype=z.dtype))
     result = student.call("threshold", z.copy(), t, report_args=True)
-    expect_array(result.value, shape=z.shape, dtype=z.dtype, what=f"threshold(z, t) with {z.dtype} z")
+    expect_array(result.value, shape=z.shape, dtype=z.dtype, what=f"threshold(z, t) with {z.dtype} z and t = {t!r}")
     # Taking a maximum is exact: the only rounding is t to z's dtype.
     expect_close(result.value, expected, rtol=0.0, atol=0.0, what="threshold(z, t)")
     expect_unchanged(z, result.args_after[0], what="z")

@@ -155,24 +155,28 @@ def _absolute(layer, shift):
     if not is_weighted(layer):
         return layer
     key = "kernels" if layer["kind"] == "conv" else "weights"
-    return dict(layer, **{key: np.abs(layer[key])}, bias=np.abs(layer["bias"]) + shift, pad_value=shift)
+    return dict(layer, **{key: np.abs(layer[key])}, bias=np.abs(layer["bias"]) + shift,
+                pad_value=abs(layer.get("pad_value", 0.0)) + shift)
 
 
-# The four nodes of the sigmoid graph as (forward, local derivative) pairs.
+# The nodes a chain may hold as (forward(x, c), backward(x, c, grad_y)) pairs: the four
+# of the sigmoid graph, and the grader's Flip (fixtures.py), which reverses the last axis.
 NODE_MATH = {
-    "Negate": (lambda x, c: -x, lambda x, c: -np.ones_like(x)),
-    "Exp": (lambda x, c: np.exp(x), lambda x, c: np.exp(x)),
-    "AddConstant": (lambda x, c: x + c, lambda x, c: np.ones_like(x)),
-    "Reciprocal": (lambda x, c: 1.0 / x, lambda x, c: -1.0 / x**2),
+    "Negate": (lambda x, c: -x, lambda x, c, g: -g),
+    "Exp": (lambda x, c: np.exp(x), lambda x, c, g: g * np.exp(x)),
+    "AddConstant": (lambda x, c: x + c, lambda x, c, g: g),
+    "Reciprocal": (lambda x, c: 1.0 / x, lambda x, c, g: -g / x**2),
+    "Flip": (lambda x, c: x[..., ::-1], lambda x, c, g: g[..., ::-1]),
 }
 
 
-def chain_forward_backward(nodes, x, grad_y):
-    """Forward values and input gradient of a chain of (name, constant) nodes."""
+def chain_forward_backward(nodes, x, grad_y, backward_order=reversed):
+    """Forward values and input gradient of a chain of (name, constant) nodes.
+    backward_order=iter: the gradient of a backward that visits the nodes in forward order."""
     values = [x]
     for name, c in nodes:
         values.append(NODE_MATH[name][0](values[-1], c))
     grad = grad_y
-    for (name, c), value in zip(reversed(nodes), reversed(values[:-1])):
-        grad = grad * NODE_MATH[name][1](value, c)
+    for (name, c), value in backward_order(list(zip(nodes, values[:-1]))):
+        grad = NODE_MATH[name][1](value, c, grad)
     return values, grad

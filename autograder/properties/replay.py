@@ -31,6 +31,7 @@ from ..config import COURSE_ROOT
 from ..sandbox import wire
 from ..sandbox.inprocess import InProcessSubmission
 from ..submission import read_cells
+from .fixtures import with_fixtures
 from .seeding import under_hypothesis
 
 MASTER_NOTEBOOK = COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb"
@@ -219,7 +220,7 @@ def digest_of(inputs):
 def _reference():
     """The reference solution, loaded in this process (it is trusted code)."""
     reference = InProcessSubmission({"__name__": "reference"})
-    loaded = reference.load(read_cells(MASTER_NOTEBOOK))
+    loaded = reference.load(with_fixtures(read_cells(MASTER_NOTEBOOK)))
     if loaded.cell_errors:
         raise RuntimeError(f"the reference solution does not run: {loaded.cell_errors}")
     return reference

@@ -4,8 +4,9 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from . import graded_property, oracles
+from .fixtures import FLIP
 from .checks import expect_array, expect_close, expect_object
-from .strategies import NODE_SPECS, array_and_gradient, floats_between, magnitudes_between
+from .strategies import array_and_gradient, chains_with_a_flip, floats_between, magnitudes_between
 
 PART = "sigmoid-graph"
 # One node is one floating-point operation: numpy's -x, x + c and 1/x are correctly
@@ -26,8 +27,8 @@ def make_node(student, class_name, *args):
 def check_node(node, name, constant, x, grad, decoy, rtol=NODE_RTOL):
     """forward(x) and backward(grad) of one node, after a forward on `decoy` first:
     backward must use the most recent forward."""
-    forward, derivative = oracles.NODE_MATH[name]
-    expected_y, expected_grad = forward(x, constant), grad * derivative(x, constant)
+    forward, backward = oracles.NODE_MATH[name]
+    expected_y, expected_grad = forward(x, constant), backward(x, constant, grad)
     node.call("forward", decoy)
     y = node.call("forward", x).value
     expect_array(y, shape=x.shape, dtype=np.float64, what=f"{name}.forward(x)")
@@ -67,8 +68,7 @@ def reciprocal_node(student, data):
 
 @graded_property(PART, "chain", "Chain: forwards in order, backwards in reverse (the chain rule)",
                  uses=["Chain", "Negate", "Exp", "AddConstant", "Reciprocal"],
-                 specs=st.lists(NODE_SPECS, min_size=1, max_size=5),
-                 data=array_and_gradient(floats_between(-2, 2)))
+                 specs=chains_with_a_flip(), data=array_and_gradient(floats_between(-2, 2)))
 def chain(student, specs, data):
     x, grad = data
     with np.errstate(all="ignore"):
@@ -78,7 +78,8 @@ def chain(student, specs, data):
     # divides by almost zero; then the chain's relative error stays below about 1e-8
     # even after cancellation in x + c (1e6 / 1e-2 times a few ulps).
     assume(np.isfinite(sizes).all() and sizes[1:].min() >= 1e-2 and sizes.max() <= 1e6)
-    nodes = [make_node(student, name, *([] if c is None else [c])) for name, c in specs]
+    nodes = [student.call(FLIP).value if name == "Flip" else make_node(student, name, *([] if c is None else [c]))
+             for name, c in specs]
     chained = student.call("Chain", nodes).value
     expect_object(chained, what="Chain(nodes)")
     chained.call("forward", x + 0.5)
@@ -87,7 +88,19 @@ def chain(student, specs, data):
     expect_close(y, values[-1], rtol=1e-7, atol=SUBNORMAL_ATOL, what="Chain(nodes).forward(x)")
     grad_x = chained.call("backward", grad).value
     expect_array(grad_x, shape=x.shape, dtype=np.float64, what="Chain(nodes).backward(grad_y)")
-    expect_close(grad_x, expected_grad, rtol=1e-7, atol=SUBNORMAL_ATOL, what="Chain(nodes).backward(grad_y)")
+    expect_close(grad_x, expected_grad, rtol=1e-7, atol=SUBNORMAL_ATOL, what="Chain(nodes).backward(grad_y)",
+                 explain=lambda: backward_order_hint(specs, x, grad, grad_x))
+
+
+def backward_order_hint(specs, x, grad, grad_x):
+    """What a wrong Chain gradient looks like: the nodes, and whether it is what visiting
+    them in forward order gives."""
+    chain_names = " -> ".join("Flip (the grader's: reverses the last axis)" if n == "Flip" else n for n, _ in specs)
+    _, forward_order = oracles.chain_forward_backward(specs, x, grad, backward_order=iter)
+    if np.allclose(grad_x, forward_order, rtol=1e-7, atol=SUBNORMAL_ATOL):
+        return (f"  the chain: {chain_names}\n  backward visited the nodes in forward order; the chain rule "
+                f"takes them in reverse, from the output back to the input")
+    return f"  the chain: {chain_names}"
 
 
 @graded_property(PART, "sigmoid-graph", "sigmoid_graph(): a Chain computing sigmoid and its gradient",

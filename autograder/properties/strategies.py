@@ -11,8 +11,21 @@ from hypothesis.extra import numpy as hnp
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
 FLOAT_DTYPES = st.sampled_from([np.float64, np.float32])
-THRESHOLDS = st.one_of(st.floats(-5, 5), st.integers(-100, 100).map(float))
-NONZERO_THRESHOLDS = THRESHOLDS.filter(lambda t: t != 0)
+THRESHOLD_VALUES = st.one_of(st.floats(-5, 5), st.integers(-100, 100).map(float))
+# The forms the API allows for a single threshold: a Python float, a numpy scalar or a
+# 0-d array of either float dtype (numpy keeps float32 data float32 only with the first).
+FLOAT64_FORMS = (float, np.float64, np.asarray)
+THRESHOLD_FORMS = (*FLOAT64_FORMS, np.float32, functools.partial(np.asarray, dtype=np.float32))
+
+
+def thresholds(forms=THRESHOLD_FORMS):
+    return st.builds(lambda form, t: form(t), st.sampled_from(forms), THRESHOLD_VALUES)
+
+
+THRESHOLDS = thresholds()
+# A convnet's t in float64 forms: a float32 t would round the Python float "pad_value"
+# minus t to float32 (numpy's scalar rules), a trap of numpy's, not of the folding.
+CONV_THRESHOLDS = thresholds(FLOAT64_FORMS)
 POOLS = st.sampled_from(["maxpool", "avgpool"])
 integers_between = functools.cache(st.integers)  # built once: a new strategy is validated when first drawn
 
@@ -57,6 +70,15 @@ NODE_SPECS = st.one_of(
 
 
 @st.composite
+def chains_with_a_flip(draw):
+    """1 to 5 of the assignment's nodes as (name, constant), with the grader's Flip
+    (fixtures.py) at a drawn place among them."""
+    specs = draw(st.lists(NODE_SPECS, min_size=1, max_size=5))
+    at = draw(integers_between(0, len(specs)))
+    return [*specs[:at], ("Flip", None), *specs[at:]]
+
+
+@st.composite
 def networks(draw, min_depth, max_depth):
     """An MLP (weights, biases), a batch x and a threshold t."""
     depth = draw(integers_between(min_depth, max_depth))
@@ -68,13 +90,24 @@ def networks(draw, min_depth, max_depth):
     return {"weights": weights, "biases": biases, "x": x, "t": t}
 
 
+def thresholds_for(width):
+    """A threshold for a layer of `width` neurons: any single form, or one per neuron
+    (an array of either float dtype)."""
+    per_neuron = FLOAT_DTYPES.flatmap(lambda dtype: floats_between(-5, 5, dtype, shape=(width,)))
+    return st.one_of(THRESHOLDS, per_neuron)
+
+
+@st.composite
+def activations_and_thresholds(draw):
+    """z of either float dtype, and a threshold for its last axis's neurons."""
+    z = draw(FLOAT_DTYPES.flatmap(lambda dtype: floats_between(-10, 10, dtype)))
+    return z, draw(thresholds_for(z.shape[-1]))
+
+
 @st.composite
 def per_neuron_thresholds(draw, network):
-    """One threshold per hidden layer of an MLP: a float, or one float per neuron."""
-    widths = [b.shape[0] for b in network["biases"][:-1]]
-    per_layer = [draw(st.one_of(st.floats(-5, 5), hnp.arrays(np.float64, (width,), elements=st.floats(-5, 5))))
-                 for width in widths]
-    return dict(network, t=per_layer)
+    """One threshold per hidden layer of an MLP, each as `thresholds_for` draws them."""
+    return dict(network, t=[draw(thresholds_for(b.shape[0])) for b in network["biases"][:-1]])
 
 
 @st.composite
@@ -95,6 +128,8 @@ def conv_networks(draw, padding):
         filters = draw(integers_between(1, 3))
         layers.append({"kind": "conv", "kernels": draw(entries_within_3((filters, channels, kernel, kernel))),
                        "bias": draw(entries_within_3((filters,))), "stride": stride, "padding": pad})
+        if draw(st.booleans()):  # the optional field, on valid convs too (where it does nothing)
+            layers[-1]["pad_value"] = draw(st.floats(-3, 3))
         channels, side = filters, (side + 2 * pad - kernel) // stride + 1
         if side >= 2 and draw(st.booleans()):
             layers.append({"kind": draw(POOLS), "size": 2})
@@ -103,5 +138,5 @@ def conv_networks(draw, padding):
         outputs = draw(integers_between(1, 3))
         layers += [{"kind": "flatten"}, {"kind": "dense", "weights": draw(entries_within_3((outputs, channels * side * side))),
                                          "bias": draw(entries_within_3((outputs,)))}]
-    t = draw(NONZERO_THRESHOLDS if padding == "later" else THRESHOLDS)
+    t = draw(CONV_THRESHOLDS.filter(lambda t: t != 0) if padding == "later" else CONV_THRESHOLDS)
     return {"layers": layers, "x": x, "t": t}
