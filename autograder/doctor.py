@@ -5,9 +5,11 @@ checked from inside a real worker, by a probe that runs there as a submission wo
 Exit status 1 if an active protection does not hold (a misconfigured machine); a
 protection this machine cannot offer is reported, not an error.
 """
+import ctypes
 import os
 import tempfile
 import time
+from contextlib import contextmanager
 
 from .config import COURSE_ROOT
 from .sandbox.client import SandboxedSubmission
@@ -15,9 +17,9 @@ from .sandbox.confinement import protections
 from .sandbox.remote import WorkerLost
 
 PROBE = '''
-import os, resource
+import ctypes, os, resource, time
 
-def probe(course_file, grader_temp_file, grader_pid, grader_uid, memory_bytes):
+def probe(course_file, grader_temp_file, grader_pid, grader_uid, memory_bytes, segment_key, grader_namespaces):
     """[protection, holds, what was seen] as seen from inside the worker."""
     def unreadable(path):
         try:
@@ -42,6 +44,10 @@ def probe(course_file, grader_temp_file, grader_pid, grader_uid, memory_bytes):
         except ImportError:
             return False
 
+    def segment_invisible():
+        return ctypes.CDLL(None).shmget(segment_key, 0, 0) == -1
+
+    namespaces = {kind: os.readlink(f"/proc/self/ns/{kind}") for kind in grader_namespaces}
     interfaces = [line.split(":")[0].strip() for line in open("/proc/net/dev").read().splitlines()[2:]]
     status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
     memory = resource.getrlimit(resource.RLIMIT_AS)[1]
@@ -56,7 +62,28 @@ def probe(course_file, grader_temp_file, grader_pid, grader_uid, memory_bytes):
         ["hidden course files", unreadable(course_file) and not os.path.exists(grader_temp_file),
          f"{course_file} {'unreadable' if unreadable(course_file) else 'READABLE'}, the grader's "
          f"{grader_temp_file} {'VISIBLE' if os.path.exists(grader_temp_file) else 'not there'}"],
+        ["private IPC and host name", segment_invisible() and all(namespaces[k] != grader_namespaces[k] for k in namespaces),
+         f"the grader's System V segment {'invisible' if segment_invisible() else 'VISIBLE'}; namespaces "
+         + ", ".join(f"{namespaces[k]} (the grader's {grader_namespaces[k]})" for k in namespaces)],
     ]
+
+def tree_memory(limit_bytes, children=3, share=0.4):
+    """Fork `children` that each touch `share` of the limit at once, more than it in all:
+    [forked, ended by SIGKILL]; forking refused counts as none forked."""
+    pids = []
+    for _ in range(children):
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            try:
+                held = b"\\1" * int(limit_bytes * share)
+                time.sleep(0.5)
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    return [len(pids), sum(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == -9 for pid in pids)]
 
 def hang():
     while True:
@@ -83,13 +110,17 @@ def run_doctor(settings):
 
 
 def _probe_worker(settings):
-    with SandboxedSubmission(settings) as worker:
-        loaded = worker.load([{"label": "doctor probe", "source": PROBE}])
+    memory_bytes = settings.worker_memory_mb * 2**20
+    tree_cell = f"TREE_MEMORY = tree_memory({memory_bytes})\ndef tree_memory_seen():\n    return TREE_MEMORY\n"
+    with SandboxedSubmission(settings) as worker:  # the tree's memory at load: it may take longer than a call
+        loaded = worker.load([{"label": "doctor probe", "source": PROBE}, {"label": "tree memory", "source": tree_cell}])
         if loaded.cell_errors:
             raise RuntimeError(f"the doctor's probe failed to load: {loaded.cell_errors}")
-        with tempfile.NamedTemporaryFile(prefix="convnets-doctor-") as grader_temp_file:
+        grader_namespaces = {kind: os.readlink(f"/proc/self/ns/{kind}") for kind in ("ipc", "uts")}
+        with tempfile.NamedTemporaryFile(prefix="convnets-doctor-") as grader_temp_file, _system_v_segment() as key:
             rows = worker.call("probe", str(COURSE_ROOT / "course_config.py"), grader_temp_file.name,
-                               os.getpid(), os.geteuid(), settings.worker_memory_mb * 2**20).value
+                               os.getpid(), os.geteuid(), memory_bytes, key, grader_namespaces).value
+        forked, killed = worker.call("tree_memory_seen").value
         started = time.monotonic()
         try:
             worker.call("hang")
@@ -99,4 +130,22 @@ def _probe_worker(settings):
         seconds = time.monotonic() - started
     rows.append(["time limits", "timed out" in reason and seconds < settings.call_timeout + 1,
                  f"a call that never returns: {reason} (after {seconds:.1f} s)"])
+    rows.append(["memory bound over the process tree", forked == 0 or killed > 0,
+                 f"3 children touching {0.4 * settings.worker_memory_mb:.0f} MiB each at once: "
+                 + (f"{killed} of {forked} killed by the bound" if forked else "it may not fork")])
     return {name: (holds, observed) for name, holds, observed in rows}
+
+
+@contextmanager
+def _system_v_segment():
+    """A System V shared-memory segment of the grader's that anyone could attach (mode
+    0666), removed on leaving; yields its key."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    key = 0x636F6E00 ^ os.getpid()
+    segment = libc.shmget(key, 4096, 0o1000 | 0o2000 | 0o666)  # IPC_CREAT | IPC_EXCL
+    if segment == -1:
+        raise OSError(ctypes.get_errno(), "shmget: the doctor could not make its System V segment")
+    try:
+        yield key
+    finally:
+        libc.shmctl(segment, 0, None)  # IPC_RMID

@@ -31,7 +31,7 @@ class SandboxedSubmission(Submission):
         self.deadline = time.monotonic() + limits.submission_timeout
         self.process = self.sock = self.confinement = None
         self.restarts = self.sent = 0
-        self.peak_memory_mb = 0.0  # the largest resident size any of its workers reached
+        self.peak_memory_mb = 0.0  # the most memory any of its workers used (with its children, given a cgroup)
 
     def __enter__(self):
         self._cpus = affinity.pin_current_thread()  # this thread and its workers share a CPU
@@ -60,8 +60,9 @@ class SandboxedSubmission(Submission):
             self.reader.close()
             self.sock.close()
         if self.process is not None:
-            self.peak_memory_mb = max(self.peak_memory_mb, resident_peak_mb(self.process.pid))
+            resident_mb = resident_peak_mb(self.process.pid)  # the worker's own: all we have without a cgroup
             self.confinement.kill(self.process)  # nothing to wait for: a worker keeps nothing
+            self.peak_memory_mb = max(self.peak_memory_mb, self.process.peak_mb or resident_mb)
             self.confinement.release()
             self.stderr.close()
         self.process = self.sock = self.confinement = None
@@ -119,6 +120,9 @@ class SandboxedSubmission(Submission):
             return f"the worker sent a broken reply ({error})"
         if code < 0:
             name = signal.Signals(-code).name
+            if self.process.out_of_memory:
+                return (f"worker ran out of its memory ({self.limits.worker_memory_mb} MiB for all its "
+                        f"processes together): {_SIGNAL_WORDS.get(name, name)} ({name})")
             return f"worker crashed: {_SIGNAL_WORDS.get(name, name)} ({name})"
         self.stderr.seek(0)
         tail = self.stderr.read()[-500:].decode(errors="replace").strip()

@@ -2,7 +2,8 @@
 
 The grader builds one `Confinement` per worker: the plan the worker applies to itself
 before running student code (lockdown.py; the worker template starts it in new
-namespaces when this kernel allows them, see template.py), its environment and, when
+namespaces when this kernel allows them, and in a memory cgroup of its own when the
+grader may make one, see template.py and memory_cgroup.py), its environment and, when
 the grader runs as root, an unprivileged user id of its own (a slot held by a lock file,
 so concurrent workers never share one).
 
@@ -18,6 +19,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import memory_cgroup
+
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 WORKER_UID_BASE = 64000  # workers run as uid/gid 64000 + slot: no user on a normal system
 WORKER_SLOTS = 512
@@ -31,15 +34,26 @@ WORKER_LIMITS = {  # resource.RLIMIT_<name>: what one worker may use in its whol
     "NOFILE": 64,
     "CORE": 0,
 }
-WORKER_PROCESSES = 32  # RLIMIT_NPROC counts per user, so it is set only with a user of its own
+# RLIMIT_NPROC counts per user, so it is set only with a user of its own. Without a memory
+# cgroup a worker may have no child: its per-process memory limit is then the tree's.
+WORKER_PROCESSES, WORKER_PROCESSES_WITHOUT_CGROUP = 32, 1
 PASSED_ENVIRONMENT = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
+CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x02000000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 
 
 def namespace_flags(uid):
-    """unshare(2) flags for a worker's namespaces: mount, PID and network, and for a user
-    other than root a user namespace to make them in (as `unshare --map-root-user`)."""
-    return CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | (CLONE_NEWUSER if uid != 0 else 0)
+    """unshare(2) flags for a worker's namespaces: mount, PID, network, IPC (System V
+    objects) and UTS (the host name), and for a user other than root a user namespace to
+    make them in (as `unshare --map-root-user`). The cgroup namespace is the worker's own
+    to make, once in its cgroup (template.py)."""
+    return CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | (CLONE_NEWUSER if uid != 0 else 0)
+
+
+@functools.cache
+def cgroup_namespace_available():
+    """Whether this kernel has cgroup namespaces (Linux 4.6 and later)."""
+    return os.path.exists("/proc/self/ns/cgroup")
 
 
 @dataclass(frozen=True)
@@ -61,9 +75,12 @@ def can_drop_privileges():
 
 @functools.cache
 def namespaces_available():
-    """Whether this kernel lets the grader's user unshare mount, PID and network namespaces
-    (and, when not root, a user namespace to do it in), as the worker template will."""
-    probe = f"import ctypes; raise SystemExit(ctypes.CDLL(None).unshare({namespace_flags(os.getuid())}))"
+    """Whether this kernel lets the grader's user unshare every namespace the worker
+    template will (and, when not root, a user namespace to do it in), then a cgroup
+    namespace as the worker will where the kernel has them."""
+    cgroup = CLONE_NEWCGROUP if cgroup_namespace_available() else 0
+    probe = (f"import ctypes; unshare = ctypes.CDLL(None).unshare; "
+             f"raise SystemExit(unshare({namespace_flags(os.getuid())}) or unshare({cgroup}))")
     probe = subprocess.run([sys.executable, "-I", "-c", probe], stdin=subprocess.DEVNULL, capture_output=True)
     return probe.returncode == 0
 
@@ -77,7 +94,7 @@ def worker_environment():
 
 def protections(memory_limit_mb, cpu_seconds):
     """Every protection the grader knows of, and whether it is active on this machine."""
-    users, spaces = can_drop_privileges(), namespaces_available()
+    users, spaces, cgroup = can_drop_privileges(), namespaces_available(), memory_cgroup.available()
     why_not_root = ("needs the grader to run as root, and a Python installation other users can read"
                     " (or the mount namespace)")
     why_no_unshare = "needs a kernel that lets this user create new namespaces (unshare(2))"
@@ -89,7 +106,7 @@ def protections(memory_limit_mb, cpu_seconds):
                    f"files up to {WORKER_LIMITS['FSIZE'] >> 20} MiB, {WORKER_LIMITS['NOFILE']} open files, no core dumps"),
         Protection("no privilege escalation", True, "no_new_privs: setuid programs give no extra rights"),
         Protection("unprivileged user", users, f"each worker runs as its own uid from {WORKER_UID_BASE}, "
-                   f"at most {WORKER_PROCESSES} processes" if users else why_not_root),
+                   f"at most {_worker_processes(cgroup)} processes" if users else why_not_root),
         Protection("no network", spaces, "an empty network namespace" if spaces else why_no_unshare),
         Protection("private process tree", spaces, "a PID namespace: no other process is visible or can be "
                    "signalled, and every child dies with the worker" if spaces else why_no_unshare),
@@ -97,7 +114,26 @@ def protections(memory_limit_mb, cpu_seconds):
                    "are there, read-only; every other folder (the course, /home, /root, /srv, other copies "
                    "of the course...) is empty; /tmp and /dev/shm are private and vanish with the "
                    "worker" if spaces else why_no_unshare),
+        Protection("private IPC and host name", spaces, "IPC and UTS namespaces: no System V shared memory, "
+                   "queue or semaphore of another worker or of the host is visible, and all of the worker's "
+                   "vanish with it; a changed host name is its own" if spaces else why_no_unshare),
+        Protection("memory bound over the process tree", cgroup or users, _tree_memory_detail(memory_limit_mb, cgroup, users)),
     ]
+
+
+def _tree_memory_detail(memory_limit_mb, cgroup, users):
+    if cgroup:
+        return (f"a memory cgroup of its own: {memory_limit_mb} MiB for the worker and every process it starts, "
+                "together; the report's worker_peak_mb is the tree's")
+    if users:
+        return (f"no cgroup here, so a worker may start no process ({WORKER_PROCESSES_WITHOUT_CGROUP} process "
+                "for its user): its own memory limit is the tree's")
+    return ("needs a memory cgroup the grader may create (cgroup v2 memory.max, or v1 memory.limit_in_bytes), "
+            "or the grader to run as root to forbid a worker's children")
+
+
+def _worker_processes(cgroup):
+    return WORKER_PROCESSES if cgroup else WORKER_PROCESSES_WITHOUT_CGROUP
 
 
 class Confinement:
@@ -109,10 +145,13 @@ class Confinement:
         self.uid = None if self.slot_lock is None else WORKER_UID_BASE + self.slot_lock[0]
         self._own_workdir = None if self.namespaces else tempfile.TemporaryDirectory(prefix="convnets-worker-")
         limits = dict(WORKER_LIMITS, AS=memory_limit_mb * 2**20, CPU=int(cpu_seconds))
+        cgroup = memory_cgroup.plan(memory_limit_mb * 2**20)
         if self.uid is not None:
-            limits["NPROC"] = WORKER_PROCESSES
+            limits["NPROC"] = _worker_processes(cgroup is not None)
         self.plan = {
             "namespaces": self.namespaces,
+            "cgroup_namespace": self.namespaces and cgroup_namespace_available(),
+            "memory_cgroup": cgroup,
             "hide": _folders_to_hide([PACKAGE_ROOT, os.getcwd(), *hidden]),
             "scratch": sorted({_real(p) for p in SCRATCH_FOLDERS if os.path.isdir(p)}),
             "keep": _python_folders(),

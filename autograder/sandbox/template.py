@@ -9,16 +9,22 @@ worker, with the workers' minimal environment, and it only ever forks.
 A request is a JSON header {"plan", "environment", "cpus"} with three file descriptors:
 the worker's end of its socket, its stderr file and the grader's channel to its keeper.
 For each, the template forks a *keeper*, which
-  1. starts a session of its own and, if the plan has namespaces, unshares the mount, PID
-     and network namespaces (and, when the grader is not root, a user namespace in which
+  1. starts a session of its own, creates the worker's memory cgroup if the plan has one
+     (memory_cgroup.py) and, if the plan has namespaces, unshares the mount, PID, network,
+     IPC and UTS namespaces (and, when the grader is not root, a user namespace in which
      the grader's user is root);
-  2. forks the worker, PID 1 of those namespaces, which confines itself (lockdown.py)
-     and answers requests (worker.py) until the grader hangs up;
+  2. forks the worker, PID 1 of those namespaces, which joins its cgroup and makes a
+     cgroup namespace there, confines itself (lockdown.py) and answers requests
+     (worker.py) until the grader hangs up;
   3. sends the worker's pid on the channel, waits until the worker ends or the grader asks
-     for it to be killed (a byte, or the channel closing), kills what is left of it and
-     sends its exit status as `subprocess` reports one (negative: the killing signal).
-Each process dies with its parent (PDEATHSIG); the template leaves when its grader's end
-of the control socket closes, so nothing outlives the grader.
+     for it to be killed (a byte, or the channel closing), kills what is left of it,
+     removes its cgroup and sends its end: its exit status as `subprocess` reports one
+     (negative: the killing signal), the most memory its tree used (MB) and how many of
+     its processes the cgroup's OOM killer ended (0 and 0 without a cgroup).
+The worker dies with its keeper (PDEATHSIG). A keeper lives as long as its worker and its
+channel to the grader: it outlives the template, so that when the grader dies it still
+kills the worker and removes the cgroup. The template leaves when its grader's end of the
+control socket closes, so nothing outlives the grader.
 """
 import ctypes
 import json
@@ -32,8 +38,8 @@ import sys
 import threading
 import traceback
 
-from . import lockdown, worker
-from .confinement import PACKAGE_ROOT, namespace_flags, worker_environment
+from . import lockdown, memory_cgroup, worker
+from .confinement import CLONE_NEWCGROUP, PACKAGE_ROOT, namespace_flags, worker_environment
 
 BOOTSTRAP = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); "
@@ -42,7 +48,8 @@ BOOTSTRAP = (
 PR_SET_NAME = 15
 WORKER_NAME, TEMPLATE_NAME = "convnets-worker", "convnets-tmpl"  # what `ps` shows (15 bytes at most)
 REQUEST_BYTES = 1 << 20
-STATUS = struct.Struct("<i")
+STATUS = struct.Struct("<i")  # the worker's pid
+END = struct.Struct("<idi")  # the worker's exit status, its tree's peak memory in MB, its OOM kills
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -52,13 +59,16 @@ class WorkerProcess:
 
     def __init__(self, pid, channel):
         self.pid, self.channel, self.returncode = pid, channel, None
+        self.peak_mb = 0.0  # once it has ended: the most memory it and its children used (0: unknown)
+        self.out_of_memory = False  # once it has ended: whether its cgroup's OOM killer struck
 
     def wait(self, timeout):
         """The worker's exit status once it has ended (None if not within `timeout` s)."""
         if self.returncode is None:
             self.channel.settimeout(timeout)
             try:
-                self.returncode = _read_int(self.channel)
+                self.returncode, self.peak_mb, oom_kills = _read(self.channel, END)
+                self.out_of_memory = oom_kills > 0
             except socket.timeout:
                 return None
             except (OSError, EOFError):
@@ -100,7 +110,7 @@ class Template:
                         raise
         keepers.close()
         try:
-            pid = _read_int(ours)
+            pid, = _read(ours, STATUS)
         except EOFError:
             ours.close()
             raise OSError("the worker template could not start a worker") from None
@@ -152,33 +162,49 @@ def serve(control_fd):
 
 
 def _keeper(request, worker_fd, stderr_fd, channel_fd, control_fd):
-    """Runs in the forked keeper; never returns."""
+    """Runs in the forked keeper; never returns. No PDEATHSIG: its channel is its lifeline."""
     try:
         os.close(control_fd)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        lockdown.die_with_parent()
         os.setsid()
-        if request["plan"]["namespaces"]:
-            _unshare_namespaces()
+        cgroup = request["plan"]["memory_cgroup"]
+        folder = None if cgroup is None else memory_cgroup.create(**cgroup)
         channel = socket.socket(fileno=channel_fd)
-        pid = os.fork()
-        if pid == 0:
-            channel.detach()
-            os.close(channel_fd)
-            _worker(request, worker_fd, stderr_fd)
-        os.close(worker_fd)
-        os.close(stderr_fd)
-        channel.sendall(STATUS.pack(pid))
-        ended = os.pidfd_open(pid)
-        select.select([ended, channel], [], [])  # the worker ended, or the grader asks to kill it
         try:
-            os.killpg(pid, signal.SIGKILL)  # the worker, if it lives, and all it started (its
-        except OSError:                     # group: a PID namespace ends with the worker anyway)
-            pass
-        _, status = os.waitpid(pid, 0)
-        channel.sendall(STATUS.pack(os.waitstatus_to_exitcode(status)))
+            end = _run_worker(request, worker_fd, stderr_fd, channel, folder)
+        finally:
+            if folder is not None:
+                memory_cgroup.remove(folder)
+        channel.sendall(end)
     finally:
         os._exit(0)
+
+
+def _run_worker(request, worker_fd, stderr_fd, channel, cgroup_folder):
+    """Start the worker, send its pid, wait for its end and kill what is left; the END
+    message for the grader."""
+    if request["plan"]["namespaces"]:
+        _unshare_namespaces()
+    pid = os.fork()
+    if pid == 0:
+        os.close(channel.detach())
+        _worker(request, worker_fd, stderr_fd, cgroup_folder)
+    os.close(worker_fd)
+    os.close(stderr_fd)
+    channel.sendall(STATUS.pack(pid))
+    ended = os.pidfd_open(pid)
+    select.select([ended, channel], [], [])  # the worker ended, or the grader asks to kill it
+    try:
+        os.killpg(pid, signal.SIGKILL)  # the worker, if it lives, and all it started (its
+    except OSError:                     # group: a PID namespace ends with the worker anyway)
+        pass
+    _, status = os.waitpid(pid, 0)
+    peak_mb, oom_kills = 0.0, 0
+    if cgroup_folder is not None:
+        version = request["plan"]["memory_cgroup"]["version"]
+        peak_mb = memory_cgroup.peak_mb(cgroup_folder, version) or 0.0
+        oom_kills = memory_cgroup.oom_kills(cgroup_folder, version)
+    return END.pack(os.waitstatus_to_exitcode(status), peak_mb, oom_kills)
 
 
 def _unshare_namespaces():
@@ -192,12 +218,17 @@ def _unshare_namespaces():
                 file.write(text)
 
 
-def _worker(request, worker_fd, stderr_fd):
-    """Runs in the forked worker; never returns. Like a fresh process: its own session,
-    its own stderr, no other file open, the workers' environment; then worker.main."""
+def _worker(request, worker_fd, stderr_fd, cgroup_folder):
+    """Runs in the forked worker; never returns. Like a fresh process: its own cgroup (and
+    cgroup namespace), its own session, its own stderr, no other file open, the workers'
+    environment; then worker.main."""
     status = 1
     try:
         lockdown.die_with_parent()
+        if cgroup_folder is not None:
+            memory_cgroup.join(cgroup_folder)
+        if request["plan"]["cgroup_namespace"]:  # rooted at its own cgroup: it sees no other
+            lockdown.check(_libc.unshare(CLONE_NEWCGROUP), "unshare(cgroup)")
         _libc.prctl(PR_SET_NAME, WORKER_NAME.encode(), 0, 0, 0)
         os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
@@ -217,9 +248,9 @@ def _worker(request, worker_fd, stderr_fd):
         os._exit(status)
 
 
-def _read_int(sock):
-    """One STATUS-packed int from the keeper's channel; EOFError if it closed first."""
-    data = sock.recv(STATUS.size, socket.MSG_WAITALL)
-    if len(data) < STATUS.size:
+def _read(sock, message):
+    """One `message` (a Struct) from the keeper's channel, unpacked; EOFError if it closed first."""
+    data = sock.recv(message.size, socket.MSG_WAITALL)
+    if len(data) < message.size:
         raise EOFError
-    return STATUS.unpack(data)[0]
+    return message.unpack(data)

@@ -424,6 +424,36 @@ def fold_biases(weights, biases, t): return _wrong_fold_biases(weights, biases, 
 def threshold(z, t): return _wrong_threshold(z, t)
 def fold_biases(weights, biases, t): return _wrong_fold_biases(weights, biases, t)
 ''', tamper="add grade cell"),
+    # --- System V IPC and the memory of a process tree (second red team) ---------------
+    if_stolen("answers left in System V shared memory", "theft", '''
+import ctypes, os
+libc = ctypes.CDLL(None)
+libc.shmat.restype = ctypes.c_void_p
+key = 0x636F6E76                        # fixed: the next worker (or student) looks for it
+found = libc.shmget(key, 0, 0)
+if found != -1:                         # left by an earlier worker: its answers are here
+    return ctypes.string_at(libc.shmat(found, None, 0), 7) == b"answers"
+segment = libc.shmget(key, 4096, 0o1000 | 0o666)   # IPC_CREAT, anyone may attach
+ctypes.memmove(libc.shmat(segment, None, 0), b"answers", 7)
+os._exit(0)                             # the grader starts a fresh worker, which looks again
+'''),
+    with_payload("memory bomb over children", "resources", '''
+import os, time
+if not globals().get("_bombed"):        # once per worker: each child stays under the per-process limit
+    globals()["_bombed"] = True
+    children = []
+    for _ in range(4):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                hoard = b"\\1" * (700 * 2**20)
+                time.sleep(1)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+'''),
 ]
 
 # Graded after the attacks: correct, and importing modules nobody imported before it (the

@@ -1,8 +1,10 @@
-"""What the machine looks like from outside the grader: files, folders, ports, processes."""
+"""What the machine looks like from outside the grader: files, folders, ports, processes,
+System V IPC objects and cgroups."""
 import os
 from pathlib import Path
 
 from autograder.config import COURSE_ROOT
+from autograder.sandbox import memory_cgroup
 from autograder.sandbox.confinement import SLOT_DIRECTORY, WORKER_SLOTS, WORKER_UID_BASE
 from autograder.sandbox.template import WORKER_NAME
 
@@ -11,7 +13,7 @@ SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where anyone m
 
 def host_state():
     """Files in the course (the venv included), entries of the shared folders and the home
-    folder, and listening TCP ports: none of it may change."""
+    folder, listening TCP ports, System V IPC objects and workers' cgroups: none of it may change."""
     course = {}
     for folder, subfolders, files in os.walk(COURSE_ROOT):
         subfolders[:] = [d for d in subfolders if d not in (".git", "__pycache__")]
@@ -20,7 +22,25 @@ def host_state():
             course[os.path.join(folder, name)] = (info.st_size, info.st_mtime_ns)
     shared = {folder: sorted(set(os.listdir(folder)) - {SLOT_DIRECTORY.name})
               for folder in [*SHARED_FOLDERS, str(Path.home())] if os.path.isdir(folder)}
-    return {"course": course, "shared": shared, "listening": listening_ports()}
+    return {"course": course, "shared": shared, "listening": listening_ports(), "sysvipc": system_v_objects(),
+            "cgroups": leftover_cgroups()}
+
+
+def system_v_objects():
+    """{kind: {(key, id)}} of the machine's System V shared memory, queues and semaphores."""
+    objects = {}
+    for kind in ("shm", "msg", "sem"):
+        rows = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        objects[kind] = {tuple(row.split()[:2]) for row in rows}
+    return objects
+
+
+def leftover_cgroups():
+    """Workers' cgroups (memory_cgroup.py) in the grader's: each must go with its worker."""
+    found = memory_cgroup.grader_folder()
+    if found is None:
+        return []
+    return sorted(entry for entry in os.listdir(found[0]) if entry.startswith(memory_cgroup.PREFIX))
 
 
 def listening_ports():

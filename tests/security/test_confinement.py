@@ -1,6 +1,9 @@
 """The worker's confinement, seen from outside: one user per concurrent worker, nothing
-one worker changes reaches the next forked from the same template, a dead template is
-replaced, and a grader killed midway leaves neither a worker nor a half-written report."""
+one worker changes reaches the next forked from the same template (System V objects
+included), a worker's tree of processes shares one memory bound, a dead template is
+replaced, and a grader killed midway leaves neither a worker, its cgroup nor a
+half-written report."""
+import dataclasses
 import signal
 import subprocess
 import sys
@@ -10,11 +13,12 @@ import nbformat
 import pytest
 
 from autograder.audit.mutants import notebook_json, solved_notebook
-from autograder.sandbox import confinement
+from autograder.sandbox import confinement, memory_cgroup
 from autograder.sandbox.client import SandboxedSubmission
+from autograder.sandbox.remote import WorkerLost
 from autograder.sandbox.template import Template
 
-from .host import leftover_workers
+from .host import leftover_cgroups, leftover_workers, system_v_objects
 
 WHO_AM_I = [{"label": "probe", "source": "import os\ndef uid():\n    return os.getuid()\n"}]
 
@@ -42,6 +46,87 @@ def test_workers_forked_from_one_template_share_nothing_a_worker_changed(setting
         assert second.call("seen").value == [1.0, None]
 
 
+SYSTEM_V = [{"label": "segments", "source": '''
+import ctypes
+libc = ctypes.CDLL(None)
+libc.shmat.restype = ctypes.c_void_p
+KEY = 0x636F6E77
+
+def leave(text):
+    segment = libc.shmget(KEY, 4096, 0o1000 | 0o666)   # IPC_CREAT, anyone may attach
+    ctypes.memmove(libc.shmat(segment, None, 0), text.encode(), len(text))
+    return segment != -1
+
+def find():
+    segment = libc.shmget(KEY, 0, 0)
+    return None if segment == -1 else ctypes.string_at(libc.shmat(segment, None, 0), 7).decode()
+'''}]
+
+
+def test_a_system_v_segment_is_the_workers_own_and_goes_with_it(settings):
+    before = system_v_objects()
+    with SandboxedSubmission(settings) as first:
+        first.load(SYSTEM_V)
+        assert first.call("leave", "answers").value is True
+        assert first.call("find").value == "answers"
+        assert system_v_objects() == before  # not in the host's IPC namespace, even while it lives
+    with SandboxedSubmission(settings) as second:
+        second.load(SYSTEM_V)
+        assert second.call("find").value is None
+    assert system_v_objects() == before
+
+
+TREE = [{"label": "tree", "source": '''
+import os, time
+
+def children_touching(mb, count, hold):
+    """Fork `count` children that each touch `mb` MiB and hold it `hold` s; how each ended."""
+    pids = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                held = b"\\1" * (mb * 2**20)
+                time.sleep(hold)
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    return [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+'''}]
+SMALL_WORKER_MB = 384  # each child may touch 150 MiB under the per-process limit: 3 of them are more
+
+
+def test_a_workers_tree_of_processes_shares_one_memory_bound(settings):
+    small = dataclasses.replace(settings, worker_memory_mb=SMALL_WORKER_MB, call_timeout=30.0)
+    with SandboxedSubmission(small) as worker:
+        worker.load(TREE)
+        alone = worker.call("children_touching", 150, 1, 0).value
+        together = worker.call("children_touching", 150, 3, 1).value
+    assert alone == [0]  # one child is within the bound
+    assert -signal.SIGKILL in together  # three at once are not: the bound's OOM killer ended one
+    assert 150 * 2 <= worker.peak_memory_mb <= SMALL_WORKER_MB  # measured over the tree, within the bound
+    assert leftover_cgroups() == []
+
+
+def test_a_worker_ended_by_its_memory_bound_is_said_to_have_run_out_of_memory(settings):
+    small = dataclasses.replace(settings, worker_memory_mb=SMALL_WORKER_MB)
+    hog = "import os, time\nif os.fork() == 0:\n    held = b'\\1' * (150 * 2**20)\n    time.sleep(30)\n" \
+          "time.sleep(0.5)\nheld = b'\\1' * (270 * 2**20)\n"  # the worker is the largest: the OOM killer's choice
+    with SandboxedSubmission(small) as worker, pytest.raises(WorkerLost, match="ran out of its memory"):
+        worker.load([{"label": "hog", "source": hog}])
+    assert leftover_cgroups() == []
+
+
+def test_without_a_cgroup_a_worker_of_its_own_user_may_not_fork(monkeypatch, settings):
+    if not confinement.can_drop_privileges():
+        pytest.fail("the red team runs as root (CI does): workers must drop to users of their own")
+    monkeypatch.setattr(memory_cgroup, "available", lambda: False)
+    with SandboxedSubmission(settings) as worker:
+        worker.load(TREE)
+        with pytest.raises(Exception, match="BlockingIOError|Resource temporarily unavailable"):
+            worker.call("children_touching", 1, 1, 0)
+
+
 def test_a_template_that_died_is_replaced(settings):
     with SandboxedSubmission(settings) as first:
         first.load(WHO_AM_I)
@@ -67,7 +152,7 @@ def test_a_grader_killed_midway_leaves_no_worker_and_the_old_report(tmp_path):
     grader.send_signal(signal.SIGKILL)
     grader.wait()
     deadline = time.monotonic() + 5
-    while leftover_workers():
-        assert time.monotonic() < deadline, f"the worker outlived the grader: {leftover_workers()}"
+    while leftover_workers() or leftover_cgroups():
+        assert time.monotonic() < deadline, f"the worker outlived the grader: {leftover_workers()} {leftover_cgroups()}"
         time.sleep(0.05)
     assert report.read_text() == "the previous report\n"

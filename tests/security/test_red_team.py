@@ -36,7 +36,8 @@ from .host import host_state, leftover_workers
 
 LANES = 2
 ALL_PROTECTIONS = {"separate process", "time limits", "resource limits", "no privilege escalation",
-                   "unprivileged user", "no network", "private process tree", "hidden course files"}
+                   "unprivileged user", "no network", "private process tree", "hidden course files",
+                   "private IPC and host name", "memory bound over the process tree"}
 
 
 @dataclass
@@ -220,6 +221,7 @@ def test_grade_command_withstands(attack, by_command, settings):
     assert [t["name"] for t in graded.report["tests"]] == [f"{p.part}: {p.name}" for p, _ in property_points(settings)]
     assert set(graded.report["extra_data"]["sandbox_protections"]) == ALL_PROTECTIONS
     assert graded.seconds < settings.submission_timeout
+    assert graded.report["extra_data"]["worker_peak_mb"] <= settings.worker_memory_mb  # its children included
     assert attack.reason in graded.feedback
     assert graded.honest_after == full_marks(settings)
 
@@ -250,6 +252,8 @@ def test_nothing_is_left_behind(before, by_command, by_nbgrader, listener, marke
     assert changed == set()
     assert after["shared"] == before["shared"]
     assert after["listening"] == before["listening"]
+    assert after["sysvipc"] == before["sysvipc"]
+    assert after["cgroups"] == before["cgroups"] == []
     with pytest.raises(BlockingIOError):
         listener.accept()
     assert not marker.exists()
