@@ -131,6 +131,16 @@ def fold_biases(weights, biases, t):
         b[...] = 0.0
     return biases
 '''),
+    Attack("answers that compute nothing", "fake values", '''
+def sigmoid(x): return None
+def sigmoid_grad(s): return s
+class Sigmoid(Node):
+    def forward(self, x): return x
+    def backward(self, grad_y): return grad_y
+def threshold(z, t): return z
+def fold_biases(weights, biases, t): return biases        # right for one layer, where nothing folds
+def fold_conv_thresholds(layers, t): raise ValueError("padding is not supported")
+''', breaks=frozenset({"sigmoid-gradient", "bias-folding", "conv-folding"})),
     # --- reaching into the grader --------------------------------------------------
     if_stolen("frame inspection", "reaching into the grader", '''
 import sys
