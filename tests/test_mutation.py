@@ -1,5 +1,5 @@
 """The automatic mutants: made only where students write code, one change each, in the
-four families; and the audit reports a hole when a suite is weakened on purpose."""
+five families; and the audit reports a hole when a suite is weakened on purpose."""
 import ast
 
 import pytest
@@ -8,7 +8,7 @@ from autograder import properties
 from autograder.audit import run
 from autograder.audit.equivalents import EQUIVALENT
 from autograder.audit.mutants import solved_module
-from autograder.audit.mutation import Mutant, reference_mutants
+from autograder.audit.mutation import Mutant, cell_mutants, reference_mutants
 from autograder.properties import PART_NAMES
 
 
@@ -22,8 +22,29 @@ def test_every_part_gets_mutants_of_every_family(mutants):
     assert len({m.id for m in mutants}) == len(mutants)
     changes = " ".join(m.id.rsplit(": ", 1)[1] for m in mutants)
     for family in ("+ -> -", "* -> /", ">= -> >", "1.0 -> 2.0", "axis=1 -> axis=0", "axis=1 -> no axis",
-                   "unary minus dropped", "returned value negated"):
+                   "unary minus dropped", "returned value negated", "reversed(...) dropped", "dtype= dropped",
+                   ".get(key, default) -> default"):
         assert family in changes
+
+
+def test_omissions_leave_out_what_a_student_forgets():
+    source = """def f(nodes, d, x, z, t):
+    ### BEGIN SOLUTION
+    for node in reversed(nodes):
+        x = node(x).copy()
+    with np.errstate(over="ignore"):
+        y = np.asarray(t, dtype=z.dtype) + d.get("pad_value", 0.0) + x.astype(np.float32)
+    return np.array(y, copy=True)
+    ### END SOLUTION
+"""
+    made = {m.id.rsplit(": ", 1)[1]: ast.unparse(ast.parse(m.override)) for m in cell_mutants(source, "part")}
+    assert "for node in nodes:" in made["reversed(...) dropped"]
+    assert "x = node(x)\n" in made[".copy(...) dropped"] + "\n"
+    assert "0.0) + x\n" in made[".astype(...) dropped"] + "\n" and "astype" not in made[".astype(...) dropped"]
+    assert "np.asarray(t) +" in made["dtype= dropped"]
+    assert "+ 0.0 +" in made[".get(key, default) -> default"]
+    assert "with np.errstate():" in made["np.errstate(...) emptied"]
+    assert "return np.array(y)" in made["copy= dropped"]
 
 
 def test_each_mutant_changes_the_reference_once_and_only_inside_a_solution(mutants):

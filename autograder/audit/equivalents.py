@@ -14,4 +14,8 @@ EQUIVALENT = {
         "It also sets pad_value on unpadded convs, where no padding is ever added, so it is never read.",
     'fold_conv_thresholds | if layer["padding"] > 0: | col 34: 0 -> -1':
         "padding > -1 holds for every conv, as padding >= 0 does: the same as the entry above.",
+    "fold_biases | new_b = b.copy() | col 16: .copy(...) dropped":
+        "Every later step makes a new array (new_b + ..., new_b - ...), none changes new_b in place, so "
+        "the input bias is never modified; a bias no step changes comes back as the input array itself, "
+        "which the API allows (kernels and biases may be shared, as long as none is modified).",
 }

@@ -1,9 +1,12 @@
 """Automatic mutants of the reference solutions: one small change each, in code a student
 writes (between the master notebook's BEGIN/END SOLUTION markers).
 
-Four families, on the AST: operators (+ -, * /, ** *, and comparisons moved across or
+Five families, on the AST: operators (+ -, * /, ** *, and comparisons moved across or
 over their boundary), constants (c + 1, c - 1), axes (axis=k to the other axis, or no
-axis at all) and signs (a unary minus dropped, a returned value negated). A mutant the
+axis at all), signs (a unary minus dropped, a returned value negated) and omissions,
+what a student forgets rather than mistypes (a `reversed(...)`, a `.copy()` or
+`.astype(...)`, a `dtype=` or `copy=` argument, the key of `d.get(key, default)`, the
+settings of `np.errstate`). A mutant the
 hidden suites do not catch is either a hole in the suites or equivalent to the
 reference; equivalents.py lists those a human has confirmed, with the reason.
 """
@@ -59,7 +62,10 @@ def cell_mutants(source, part):
                 continue
             for change, apply in mutations(node):
                 mutated = copy.deepcopy(definition)
-                apply(list(ast.walk(mutated))[position])
+                target = list(ast.walk(mutated))[position]
+                replacement = apply(target)
+                if replacement is not None:
+                    _replace(mutated, target, replacement)
                 key = f"{definition.name} | {lines[node.lineno - 1].strip()} | col {node.col_offset}: {change}"
                 mutants.append(Mutant(key, part, ast.unparse(ast.fix_missing_locations(mutated))))
     return mutants
@@ -78,7 +84,8 @@ def solution_lines(source):
 
 
 def mutations(node):
-    """(what changes, how to change a copy of `node` in place), for each mutation of `node`."""
+    """(what changes, how to change a copy of `node`), for each mutation of `node`: the
+    change is made in place, or is the node to put in its place."""
     if isinstance(node, (ast.BinOp, ast.AugAssign)):
         for new in OPERATOR_SWAPS.get(type(node.op), []):
             yield f"{SYMBOLS[type(node.op)]} -> {SYMBOLS[new]}", lambda n, new=new: setattr(n, "op", new())
@@ -94,10 +101,38 @@ def mutations(node):
             if axis in (0, 1):
                 yield f"axis={axis} -> axis={1 - axis}", lambda n: _set_axis(n, 1 - axis)
             yield f"axis={axis} -> no axis", lambda n: setattr(n, "keywords", [k for k in n.keywords if k.arg != "axis"])
+    if isinstance(node, ast.Call):
+        yield from omissions(node)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         yield "unary minus dropped", lambda n: setattr(n, "op", ast.UAdd())
     if isinstance(node, ast.Return) and node.value is not None:
         yield "returned value negated", lambda n: setattr(n, "value", ast.UnaryOp(ast.USub(), n.value))
+
+
+def omissions(call):
+    """Mutations of a call that leave out a part of it a student may forget."""
+    function = call.func
+    method = function.attr if isinstance(function, ast.Attribute) else None
+    if isinstance(function, ast.Name) and function.id == "reversed" and len(call.args) == 1:
+        yield "reversed(...) dropped", lambda n: n.args[0]
+    if method in ("copy", "astype"):
+        yield f".{method}(...) dropped", lambda n: n.func.value
+    if method == "get" and len(call.args) == 2:
+        yield ".get(key, default) -> default", lambda n: n.args[1]
+    if method == "errstate" and call.keywords:
+        yield "np.errstate(...) emptied", lambda n: setattr(n, "keywords", [])
+    for keyword in (k.arg for k in call.keywords if k.arg in ("dtype", "copy")):
+        yield f"{keyword}= dropped", lambda n, keyword=keyword: setattr(n, "keywords", [k for k in n.keywords if k.arg != keyword])
+
+
+def _replace(tree, old, new):
+    """Put `new` where `old` stands in `tree`."""
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, field, new)
+            elif isinstance(value, list) and any(item is old for item in value):
+                value[:] = [new if item is old else item for item in value]
 
 
 def _set_axis(call, axis):
