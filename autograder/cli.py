@@ -102,17 +102,20 @@ def run_report(args):
 
 
 def run_audit(args):
-    from .audit.run import (audit_summary, mutation_summary, run_audit, run_mutation_audit, run_vacuous_audit,
-                            stale_equivalents, vacuous_summary)
+    from .audit.run import (audit_summary, clause_summary, mutation_summary, run_audit, run_mutation_audit,
+                            run_vacuous_audit, stale_equivalents, vacuous_summary)
 
     settings = load_settings()
     rows = run_audit(settings, jobs=args.jobs)
     print(audit_summary(rows), flush=True)
+    clauses = clause_summary(rows)
+    print(clauses, flush=True)
     mutant_rows = run_mutation_audit(settings, jobs=args.jobs)
     print(mutation_summary(mutant_rows), flush=True)
     vacuous_rows = run_vacuous_audit(settings, jobs=args.jobs)
     print(vacuous_summary(vacuous_rows))
     ok = all(row.ok for row in rows + mutant_rows + vacuous_rows) and not stale_equivalents(mutant_rows)
+    ok = ok and not any(line.startswith("FAIL") for line in clauses.splitlines())
     return 0 if ok else 1
 
 

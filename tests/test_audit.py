@@ -1,7 +1,8 @@
 """The audit, through the real `python -m autograder audit` command: every catalogued
 mistake is caught in its own part only, every correct variant keeps full marks, every
-automatic mutant is killed or confirmed equivalent (with its reason shown), and every
-vacuous answer fails every property that calls it."""
+automatic mutant is killed or confirmed equivalent (with its reason shown), every
+clause of the student API is caught through a mistake that breaks it, and every vacuous
+answer fails every property that calls it."""
 import subprocess
 import sys
 
@@ -10,7 +11,8 @@ import pytest
 from autograder.audit.catalogue import CATALOGUE
 from autograder.audit.equivalents import EQUIVALENT
 from autograder.audit.mutation import reference_mutants
-from autograder.audit.run import VacuousRow, vacuous_summary
+from autograder.audit.clauses import CLAUSES, Clause
+from autograder.audit.run import AuditRow, VacuousRow, clause_summary, vacuous_summary
 from autograder.audit.vacuous import properties_it_must_fail, vacuous_answers
 from autograder.config import COURSE_ROOT
 from autograder.properties import PART_NAMES
@@ -74,3 +76,20 @@ def test_a_property_that_pays_for_a_vacuous_answer_fails_the_audit():
     row = VacuousRow(answer, failed_properties=tuple(p for p in must_fail if p != "sigmoid-gradient: sigmoid-no-overflow"))
     assert not row.ok
     assert "FAIL vacuous sigmoid | returns None passed: sigmoid-gradient: sigmoid-no-overflow" in vacuous_summary([row])
+
+
+def test_every_clause_of_the_api_is_caught_through_a_mistake_that_breaks_it(audit_run):
+    assert f"clauses: {len(CLAUSES)}/{len(CLAUSES)} caught through a mistake that breaks them" in audit_run.stdout
+    assert "ok   [sigmoid-graph] Chain.backward feeds each node's input gradient to the node before it" in audit_run.stdout
+
+
+def test_the_clause_table_fails_a_clause_nobody_breaks_and_a_mistake_caught_for_the_wrong_reason():
+    mistake = next(e for e in CATALOGUE if e.name == "threshold-in-place")
+    wrong_reason = AuditRow(mistake, {}, ("bias-folding: fold-deep",))  # caught, but not by `threshold`
+    table = [Clause("bias-folding", "threshold leaves z unmodified", ("threshold",), ("threshold-in-place",))]
+    summary = clause_summary([wrong_reason], table)
+    assert "FAIL [bias-folding] threshold leaves z unmodified" in summary
+    assert "FAIL threshold-in-place is caught only through properties of clauses it does not break: fold-deep" in summary
+    right_reason = AuditRow(mistake, {}, ("bias-folding: threshold",))
+    assert "FAIL" not in clause_summary([right_reason], table)
+    assert "FAIL the mistake threshold-in-place breaks no clause" in clause_summary([right_reason], [])

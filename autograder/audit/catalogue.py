@@ -117,6 +117,8 @@ class Chain(Node):
             grad_x = node.backward(grad_y)
         return grad_x
 """),
+    mistake("chain-backward-forward-order", "sigmoid-graph", "Chain.backward visits the nodes in forward order",
+            reference_edited("Chain", "for node in reversed(self.nodes):", "for node in self.nodes:")),
     mistake("graph-adds-minus-one", "sigmoid-graph", "sigmoid_graph uses AddConstant(-1.0)", """
 def sigmoid_graph():
     return Chain([Negate(), Exp(), AddConstant(-1.0), Reciprocal()])
@@ -164,8 +166,6 @@ class Sigmoid(Node):
         s = sigmoid(self.x)
         return grad_y * s * (1 - s)
 """),
-    mistake("chain-backward-forward-order", "sigmoid-graph", "Chain.backward visits the nodes in forward order",
-            reference_edited("Chain", "for node in reversed(self.nodes):", "for node in self.nodes:")),
     # --- bias-folding -------------------------------------------------------------
     mistake("threshold-is-min", "bias-folding", "threshold takes the minimum", """
 def threshold(z, t):
@@ -249,6 +249,8 @@ def fold_biases(weights, biases, t):
             reference_edited("fold_conv_thresholds", 'layer.get("pad_value", 0.0) - shift', 'layer.get("pad_value", 0.0) + shift')),
     mistake("conv-overwrites-pad-value", "conv-folding", "pads with -t, forgetting the layer's own pad_value",
             reference_edited("fold_conv_thresholds", 'layer.get("pad_value", 0.0) - shift', '-shift')),
+    mistake("conv-mutates-layers", "conv-folding", "changes the given layer dicts instead of new ones",
+            reference_edited("fold_conv_thresholds", "new = dict(layer)", "new = layer")),
     mistake("conv-refuses-any-padding", "conv-folding", "refuses every padded conv, the first layer's too",
             reference_edited("fold_conv_thresholds", 'new["pad_value"] = layer.get("pad_value", 0.0) - shift',
                              'raise ValueError("zero padding breaks the folding")')),

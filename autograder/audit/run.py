@@ -6,6 +6,8 @@ student reads (the first failed property).
 The mutants (mutation.py): each must lose points in a part that grades the definition
 it changes, unless equivalents.py records it as equivalent to the reference, and then
 it must keep full marks.
+The clause table (clauses.py): every clause of the student API is caught through some
+mistake that breaks it, and every mistake is caught through a clause it breaks.
 The vacuous answers (vacuous.py): each must fail every property that calls what it
 replaces, so no property pays for a value it did not check.
 """
@@ -19,6 +21,7 @@ from ..grader import grade_path, graded_parts
 from ..parallel import grader_pool
 from ..properties import PART_NAMES, properties_calling
 from .catalogue import CATALOGUE
+from .clauses import CLAUSES
 from .equivalents import EQUIVALENT
 from .mutants import solved_module
 from .mutation import reference_mutants
@@ -175,6 +178,33 @@ def vacuous_summary(rows):
     """Every vacuous answer that some property paid for, then the count."""
     lines = [f"FAIL vacuous {row.answer.id} passed: {', '.join(row.passed_properties)}" for row in rows if not row.ok]
     lines.append(f"vacuous answers: {sum(row.ok for row in rows)}/{len(rows)} failed every property that calls them")
+    return "\n".join(lines)
+
+
+def clause_summary(rows, clauses=CLAUSES):
+    """The clause table of the parts graded in `rows` (the catalogue's): each clause with
+    the properties that check it and the mistakes that break it, the caught ones marked *.
+    FAIL for a clause no mistake is caught through, a mistake caught only through clauses
+    it does not break, and a name that is no catalogued mistake."""
+    caught = {row.entry.name: {p.split(": ", 1)[1] for p in row.failed_properties}
+              for row in rows if row.entry.is_mistake}
+    parts = {row.entry.part for row in rows if row.entry.is_mistake}
+    clauses = [c for c in clauses if c.part in parts]
+    lines, killed = [], 0
+    for c in clauses:
+        killers = {m for m in c.mistakes if caught.get(m, set()) & set(c.properties)}
+        killed += bool(killers)
+        broken_by = ", ".join(m + "*" * (m in killers) for m in c.mistakes)
+        lines.append(f"{'ok  ' if killers else 'FAIL'} [{c.part}] {c.text}\n"
+                     f"       | checked by {', '.join(c.properties)}; broken by {broken_by}")
+    for name, failed in caught.items():
+        own = {p for c in clauses if name in c.mistakes for p in c.properties}
+        if failed and not failed & own:
+            lines.append(f"FAIL {name} is caught only through properties of clauses it does not break: {', '.join(sorted(failed))}")
+    named = {m for c in clauses for m in c.mistakes}
+    lines += [f"FAIL the clause table names {m}, which is no catalogued mistake" for m in sorted(named - set(caught))]
+    lines += [f"FAIL the mistake {m} breaks no clause of the table" for m in sorted(set(caught) - named)]
+    lines.append(f"clauses: {killed}/{len(clauses)} caught through a mistake that breaks them")
     return "\n".join(lines)
 
 

@@ -1,0 +1,80 @@
+"""The student API, clause by clause: what each sentence promises, which properties check
+it, and which catalogued mistakes break it (and only it, or it among a few).
+
+The audit holds every clause to two rules: some mistake that breaks it is caught by one
+of its properties (a clause no mistake tests may be a clause no property checks), and
+every catalogued mistake is caught through a clause it breaks (one caught only through
+another clause passes for the wrong reason, and its student is told the wrong thing).
+"""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Clause:
+    part: str
+    text: str
+    properties: tuple  # property names of `part` that check it
+    mistakes: tuple  # catalogue entries that break it
+
+
+def clause(part, text, properties, mistakes):
+    return Clause(part, text, tuple(properties.split()), tuple(mistakes.split()))
+
+
+CLAUSES = [
+    # --- sigmoid-graph ------------------------------------------------------------
+    clause("sigmoid-graph", "Negate: forward gives -x, backward gives -grad_y", "negate-node", "negate-backward-keeps-sign"),
+    clause("sigmoid-graph", "Exp: forward gives e^x, backward gives grad_y * e^x", "exp-node", "exp-backward-uses-input"),
+    clause("sigmoid-graph", "AddConstant(c): forward gives x + c, backward passes grad_y through", "add-constant-node",
+           "add-constant-drops-gradient"),
+    clause("sigmoid-graph", "Reciprocal: forward gives 1/x, backward gives -grad_y / x^2", "reciprocal-node",
+           "reciprocal-backward-sign reciprocal-ignores-upstream"),
+    clause("sigmoid-graph", "a node's backward uses its most recent forward", "exp-node", "exp-caches-first-forward"),
+    clause("sigmoid-graph", "Chain.forward feeds each node's output to the next, in order", "chain",
+           "chain-forward-not-chained"),
+    clause("sigmoid-graph", "Chain.backward feeds each node's input gradient to the node before it, last node first",
+           "chain", "chain-backward-not-chained chain-backward-forward-order"),
+    clause("sigmoid-graph", "sigmoid_graph() is negate, exp, add 1, reciprocal", "sigmoid-graph", "graph-adds-minus-one"),
+    # --- sigmoid-gradient ---------------------------------------------------------
+    clause("sigmoid-gradient", "sigmoid(x) is 1 / (1 + e^-x) for every finite x", "sigmoid-values",
+           "sigmoid-clips-too-early"),
+    clause("sigmoid-gradient", "sigmoid emits no overflow or invalid-value warning, for any finite x",
+           "sigmoid-no-overflow", "sigmoid-naive-overflow sigmoid-where-both-branches"),
+    clause("sigmoid-gradient", "sigmoid keeps x's shape and float dtype", "sigmoid-keeps-dtype sigmoid-no-overflow",
+           "sigmoid-upcasts-float32"),
+    clause("sigmoid-gradient", "sigmoid_grad(s) is s * (1 - s)", "sigmoid-grad", "sigmoid-grad-plus"),
+    clause("sigmoid-gradient", "Sigmoid.backward is grad_y * s * (1 - s)", "sigmoid-node sigmoid-node-reuses-forward",
+           "sigmoid-node-ignores-upstream"),
+    clause("sigmoid-gradient", "Sigmoid.backward uses the output cached by forward, never exp",
+           "sigmoid-node-reuses-forward", "sigmoid-node-recomputes-exp"),
+    # --- bias-folding -------------------------------------------------------------
+    clause("bias-folding", "threshold(z, t) is max(t, z), entry by entry", "threshold", "threshold-is-min"),
+    clause("bias-folding", "threshold keeps z's dtype, whatever the form of t", "threshold", "threshold-keeps-t-dtype"),
+    clause("bias-folding", "threshold leaves z unmodified", "threshold", "threshold-in-place"),
+    clause("bias-folding", "a hidden layer's bias is lowered by t", "fold-deep fold-leaves-inputs fold-last-layer",
+           "fold-sign-error"),
+    clause("bias-folding", "the layer after a hidden one gets t * W.sum(axis=1) added",
+           "fold-deep fold-leaves-inputs fold-last-layer", "fold-wrong-axis fold-skips-next-layer fold-sign-error"),
+    clause("bias-folding", "the last layer's bias is not lowered by t", "fold-last-layer fold-deep fold-leaves-inputs",
+           "fold-shifts-last-layer"),
+    clause("bias-folding", "fold_biases leaves weights and biases unmodified", "fold-leaves-inputs", "fold-mutates-biases"),
+    # --- conv-folding -------------------------------------------------------------
+    clause("conv-folding", "with one threshold per hidden layer, layer l's correction is W_l @ t_(l-1)",
+           "fold-per-neuron", "per-neuron-same-layer per-neuron-first-only"),
+    clause("conv-folding", "a conv after an activation gets t times each filter's kernel sum", "conv-valid conv-leaves-inputs",
+           "conv-sum-over-positions-only"),
+    clause("conv-folding", "pooling and flatten keep the shift as it is", "conv-valid conv-leaves-inputs",
+           "conv-pool-drops-shift conv-avgpool-scales-shift"),
+    clause("conv-folding", "a dense layer after the convs gets t * W.sum(axis=1)", "conv-valid conv-leaves-inputs",
+           "conv-dense-column-sums"),
+    clause("conv-folding", "the last conv or dense layer is not lowered by t",
+           "conv-valid conv-leaves-inputs conv-first-padding conv-later-padding", "conv-shifts-last-layer"),
+    clause("conv-folding", "padding on the first conv (its input unshifted) folds exactly, no refusal",
+           "conv-first-padding", "conv-refuses-any-padding"),
+    clause("conv-folding", "a padded conv after an activation pads with its pad_value - t, or refuses with a "
+           "ValueError about the padding", "conv-later-padding",
+           "conv-ignores-padding conv-pads-with-plus-t conv-overwrites-pad-value"),
+    clause("conv-folding", "a layer's own pad_value (0 if absent) is where the folded padding starts",
+           "conv-first-padding conv-later-padding", "conv-overwrites-pad-value"),
+    clause("conv-folding", "fold_conv_thresholds leaves the layers unmodified", "conv-leaves-inputs", "conv-mutates-layers"),
+]
