@@ -262,6 +262,19 @@ def fold_biases(weights, biases, t):
 def sigmoid(x):
     return 0.5 * (1 + np.tanh(0.5 * x))
 """),
+    variant("sigmoid-logaddexp", "sigmoid as exp(-log(1 + e^-x)), with np.logaddexp", """
+def sigmoid(x):
+    return np.exp(-np.logaddexp(0, -x))
+"""),
+    variant("exp-keeps-its-input", "Exp remembers its input and recomputes e^x in backward (only Sigmoid must cache its output)", """
+class Exp(Node):
+    def forward(self, x):
+        self.x = x
+        return np.exp(x)
+
+    def backward(self, grad_y):
+        return grad_y * np.exp(self.x)
+"""),
     variant("sigmoid-masked-loops", "piecewise sigmoid with boolean masks, s - s**2", """
 def sigmoid(x):
     x = np.asarray(x)
