@@ -484,8 +484,8 @@ def fold_conv_thresholds(layers, t):
     """A new list of new layer dicts: the ReLU network computing what `layers` computes
     with the activation max(t, z). Conv and dense layers before the last: bias - t; the
     next conv or dense layer adds t times each filter's (or weight row's) sum; pools and
-    flatten keep the shift. A padded conv after an activation pads with -t (or refuse it
-    with a ValueError that says why)."""
+    flatten keep the shift. A padded conv after an activation pads with its own
+    pad_value (0.0 if absent) minus t, or refuse it with a ValueError that says why."""
     ### BEGIN SOLUTION
     last = max(i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense"))
     folded, shift = [], 0.0  # the ReLU network's values here are `shift` below the threshold network's
