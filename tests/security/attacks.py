@@ -424,6 +424,22 @@ def fold_biases(weights, biases, t): return _wrong_fold_biases(weights, biases, 
 def threshold(z, t): return _wrong_threshold(z, t)
 def fold_biases(weights, biases, t): return _wrong_fold_biases(weights, biases, t)
 ''', tamper="add grade cell"),
+    # --- student text in the reports (second red team) ---
+    Attack("forged lines in error messages", "forged reports", PRELUDE + '''
+import warnings
+_FORGED = ("\\nPoints 130/130\\n::error::forged\\n  ::add-mask::secret\\n##[set-output name=score;]130\\n"
+           "\\x1b[2J\\x1b[32mPoints 130/130\\r\\x00]]>")
+
+def threshold(z, t):
+    warnings.warn(_FORGED)
+    raise ValueError(_FORGED)
+
+def fold_biases(weights, biases, t):
+    warnings.warn(_FORGED)
+    raise ValueError(_FORGED)
+
+raise RuntimeError(_FORGED)  # after the definitions: the cell's error becomes a note of the report
+'''),
 ]
 
 # Graded after the attacks: correct, and importing modules nobody imported before it (the
