@@ -1,5 +1,6 @@
 """Student text in the grader's output: whatever student code raises, warns or writes to
 stderr reaches the terminal, a CI log and every report only escaped, defused and capped."""
+import html
 import json
 import re
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from autograder.audit.mutants import notebook_json, solved_module, solved_notebook
 from autograder.config import COURSE_ROOT
+from autograder.reports.class_report import class_report_markdown
 from autograder.sandbox.client import SandboxedSubmission
 from autograder.sandbox.remote import StudentError
 from autograder.sandbox.student_text import student_text
@@ -67,6 +69,15 @@ def test_a_worker_s_last_words_on_stderr_are_student_text(settings):
     submission.stderr.write(FORGED.encode(errors="surrogatepass"))
     reason = submission._death_reason(EOFError())
     assert reason.startswith("worker exited with status 1: ") and forged_lines(reason) == []
+
+
+def test_the_class_summary_shows_a_failure_as_written_not_as_markdown_would_render_it():
+    failed = {"name": "bias-folding: threshold", "tags": ["bias-folding"], "score": 0.0, "max_score": 10.0,
+              "output": "threshold\nFAILED: your code raised ValueError: Points 130|130, Points 1&#47;1 <b>x</b>"}
+    summary = class_report_markdown({"ada": {"score": 0.0, "tests": [failed]}})
+    rendered = html.unescape(summary).replace("\\|", "|")  # what GitHub shows of the table
+    assert forged_lines(summary) == [] and forged_lines(rendered) == []
+    assert "Points 130\\|130, Points 1&amp;#47;1 &lt;b&gt;x&lt;/b&gt;" in summary
 
 
 class StoppedWorker:
