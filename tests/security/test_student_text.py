@@ -65,9 +65,10 @@ def test_a_worker_killed_by_any_signal_gets_a_reason(settings):
 
 def test_a_worker_s_last_words_on_stderr_are_student_text(settings):
     submission = SandboxedSubmission(settings)
-    submission.process, submission.stderr = StoppedWorker(1), tempfile.TemporaryFile()
-    submission.stderr.write(FORGED.encode(errors="surrogatepass"))
-    reason = submission._death_reason(EOFError())
+    with tempfile.TemporaryFile() as stderr:
+        stderr.write(FORGED.encode(errors="surrogatepass"))
+        submission.process, submission.stderr = StoppedWorker(1), stderr
+        reason = submission._death_reason(EOFError())
     assert reason.startswith("worker exited with status 1: ") and forged_lines(reason) == []
 
 
