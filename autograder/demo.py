@@ -41,7 +41,7 @@ def run_demo(settings, sample_class=COURSE_ROOT / "sample_class", output=OUTPUT)
 
     step("python -m autograder grade-class: the same class, graders in parallel")
     class_rows = {row.student: row for row in grade_class(find_submissions(course / "submitted"), output / "class_results",
-                                                          settings, workers=os.cpu_count() or 1)}
+                                                          settings, workers=os.cpu_count() or 1).rows}
 
     rows = []
     for number, student in enumerate(students, start=1):

@@ -1,5 +1,6 @@
 """`grade-class` and `merge` on the sample class: the same grades as grading each
-submission alone, however the class is split, stopped or run again."""
+submission alone, however the class is split, stopped or run again; and whatever goes
+wrong for one student costs that student alone, until a rerun grades them."""
 import json
 import os
 import shutil
@@ -98,12 +99,18 @@ def test_a_run_killed_midway_then_rerun_has_every_grade_once(tmp_path, expected)
     assert [line.split(",")[0] for line in read_csv(output).splitlines()[1:]] == STUDENTS
 
 
-def test_in_nbgrader_layout_the_gradebook_gets_the_scores(tmp_path, expected):
-    course = new_course(tmp_path / "course")
+def sample_course(root):
+    """A scratch nbgrader course at `root` whose submitted/ holds the sample class."""
+    course = new_course(root)
     for student in STUDENTS:
         folder = course / "submitted" / student / "convnets"
         folder.mkdir(parents=True)
         shutil.copy(SAMPLE_CLASS / student / "convnets.ipynb", folder)
+    return course
+
+
+def test_in_nbgrader_layout_the_gradebook_gets_the_scores(tmp_path, expected):
+    course = sample_course(tmp_path / "course")
     autograder("grade-class", course / "submitted", "--output-dir", tmp_path / "out")
     with open_gradebook(course) as gradebook:
         for student in STUDENTS:
@@ -147,3 +154,87 @@ def test_a_merge_into_a_gradebook_keeps_when_each_was_handed_in(tmp_path):
         for student in STUDENTS[:2]:
             submitted = gradebook.find_submission("convnets", student).timestamp
             assert submitted is not None and submitted.isoformat().startswith("2026-11-20T10:00:00")
+
+
+# grade-class with tests/crashing_grader.py's faulty grade_one in its grader processes
+FAULTY_RUN = ("import sys; from autograder.class_grading import run; from tests.crashing_grader import faulty_grade_one; "
+              "run.grade_one = faulty_grade_one; from autograder.cli import main; sys.exit(main())")
+
+
+def not_graded(run):
+    """{student: reason} of the error lines a class run printed at its end."""
+    lines = [line.removeprefix("error: ") for line in run.stdout.splitlines() if ": not graded: " in line]
+    return dict(line.split(": not graded: ", 1) for line in lines)
+
+
+def test_a_grader_that_crashes_raises_or_hands_back_junk_costs_only_its_student(tmp_path, expected):
+    from tests.crashing_grader import FAULTS
+
+    run = subprocess.run([sys.executable, "-c", FAULTY_RUN, "grade-class", SAMPLE_CLASS, "--output-dir", tmp_path,
+                          "--workers", "2"], cwd=COURSE_ROOT, capture_output=True, text=True)
+    assert run.returncode == 1, run.stdout + run.stderr
+    graded = [s for s in STUDENTS if s not in FAULTS]
+    assert {s: part_scores(r) for s, r in results_of(tmp_path).items()} == {s: expected[s] for s in graded}
+    assert [line.split(",")[0] for line in read_csv(tmp_path).splitlines()[1:]] == graded
+    reasons = not_graded(run)
+    assert reasons.keys() == FAULTS.keys(), run.stdout + run.stderr
+    assert reasons["ben"] == "its grader process crashed while grading it"
+    assert reasons["dev"] == "its grading failed (RuntimeError: the grader broke)"
+    assert reasons["finn"].startswith("the results could not be recorded (TypeError: ")
+
+    rerun = autograder("grade-class", SAMPLE_CLASS, "--output-dir", tmp_path)  # graders that work: exit status 0
+    assert rerun.stderr.count("\n") == len(FAULTS)  # exactly the students not graded before
+    assert {s: part_scores(r) for s, r in results_of(tmp_path).items()} == expected
+
+
+def test_bad_metadata_or_results_that_cannot_be_written_or_read_cost_only_their_student(tmp_path, expected):
+    course = sample_course(tmp_path / "course")
+    (course / "submitted" / "ada" / "convnets" / "timestamp.txt").write_text("handed in late\x1b[2J")
+    (course / "submitted" / "ben" / "convnets" / "timestamp.txt").write_bytes(b"\xff\xfe not text")
+    (course / "submitted" / "eve" / "convnets" / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+    output = tmp_path / "out"
+    (output / "dev").mkdir(parents=True)
+    (output / "cleo").write_text("a file where cleo's folder should be")  # results that cannot be written
+    (output / "dev" / "results.json").write_text('{"extra_data": 5}')  # nor read back: dev is graded again
+    run = autograder("grade-class", course / "submitted", "--output-dir", output, check=False)
+    assert run.returncode == 1, run.stdout + run.stderr
+    reasons = not_graded(run)
+    assert reasons.keys() == {"ada", "ben", "cleo"}, run.stdout + run.stderr
+    assert reasons["ada"].startswith("the results could not be recorded (BadTimestamp: the timestamp.txt holds no time "
+                                     "('handed in late\\x1b[2J': ")  # the student's text, escaped
+    assert reasons["ben"].startswith("the results could not be recorded (UnreadableMetadata: ")
+    assert reasons["ben"].endswith("ben/convnets/timestamp.txt cannot be read (UnicodeDecodeError))")
+    assert reasons["cleo"].startswith("the results could not be recorded (FileExistsError: ")
+    graded = ["dev", "eve", "finn"]
+    assert {s: part_scores(r) for s, r in results_of(output).items()} == {s: expected[s] for s in graded}
+    assert [line.split(",")[0] for line in read_csv(output).splitlines()[1:]] == graded
+    with open_gradebook(course) as gradebook:
+        assert {s: recorded_part_scores(gradebook, s) for s in graded} == {s: expected[s] for s in graded}
+        assert {s.id for s in gradebook.students} == {*graded, "cleo"}  # cleo's results reached the gradebook only
+
+    (course / "submitted" / "ada" / "convnets" / "timestamp.txt").write_text("2026-11-20 11:00:00.000000 UTC")
+    (output / "cleo").unlink()
+    rerun = autograder("grade-class", course / "submitted", "--output-dir", output, check=False)
+    assert rerun.returncode == 1 and not_graded(rerun).keys() == {"ben"}
+    assert rerun.stderr.count("\n") == 3  # ada, ben and cleo: the others are done
+    assert {s: part_scores(r) for s, r in results_of(output).items()} == {s: expected[s] for s in STUDENTS if s != "ben"}
+
+
+def test_a_merge_records_every_student_it_can(tmp_path):
+    course = new_course(tmp_path / "course")
+    shard = tmp_path / "shard"
+    students = {"ada": (PART_NAMES, "no time at all"), "amy": ([*PART_NAMES, "no-such-part"], None),
+                "ben": (PART_NAMES, "2026-11-20 10:00:00.000000 UTC")}
+    for student, (parts, timestamp) in students.items():
+        (shard / student).mkdir(parents=True)
+        results = {"score": 10.0 * len(parts), "extra_data": {"timestamp": timestamp},
+                   "tests": [{"name": f"{part}: p", "tags": [part], "score": 10.0, "max_score": 10.0} for part in parts]}
+        (shard / student / "results.json").write_text(json.dumps(results))
+    (shard / "cleo").mkdir()
+    (shard / "cleo" / "results.json").write_text('{"tests": 5}')
+    run = autograder("merge", shard, "--output-dir", tmp_path / "merged", "--course", course, check=False)
+    assert run.returncode == 1 and not_graded(run).keys() == {"ada", "amy", "cleo"}, run.stdout + run.stderr
+    assert results_of(tmp_path / "merged").keys() == {"ben"}
+    with open_gradebook(course) as gradebook:
+        assert recorded_part_scores(gradebook, "ben") == dict.fromkeys(PART_NAMES, 10.0)
+        assert recorded_part_scores(gradebook, "amy") == dict.fromkeys(PART_NAMES, 0.0)  # nothing half-written

@@ -26,23 +26,34 @@ def grade_class_command(folder, output_dir, settings, workers=None, shard=None, 
           + (f"; gradebook {gradebook_file}" if gradebook_file and gradebook_file.exists() else ""), flush=True)
     progress = Progress(len(entries))
     with _gradebook_writer(gradebook_file) as record:
-        rows = grade_class(entries, output_dir, settings, workers, force=force, record=record, progress=progress)
+        results = grade_class(entries, output_dir, settings, workers, force=force, record=record, progress=progress)
     progress.close()
-    write_grades_csv(Path(output_dir) / "grades.csv", rows)
-    print(summary_table(rows))
+    write_grades_csv(Path(output_dir) / "grades.csv", results.rows)
+    print(summary_table(results.rows))
     print(f"Results: {output_dir}/<student>/results.json; grades: {Path(output_dir) / 'grades.csv'}")
     print(f"This process's peak memory: {resident_peak_mb():.0f} MB")
-    return 0
+    return _exit_status(results.failures)
 
 
 def merge_command(inputs, output_dir, course=None):
     """Merge class outputs into one folder and grades.csv (and the course's gradebook)."""
     with _gradebook_writer(Path(course) / "gradebook.db" if course else None) as record:
-        rows = merge_outputs(inputs, output_dir, record=record)
-    write_grades_csv(Path(output_dir) / "grades.csv", rows)
-    print(summary_table(rows))
-    print(f"Merged {len(rows)} students from {len(inputs)} outputs into {output_dir}")
-    return 0
+        results = merge_outputs(inputs, output_dir, record=record)
+    write_grades_csv(Path(output_dir) / "grades.csv", results.rows)
+    print(summary_table(results.rows))
+    print(f"Merged {len(results.rows)} students from {len(inputs)} outputs into {output_dir}")
+    return _exit_status(results.failures)
+
+
+def _exit_status(failures):
+    """1 after an error line per student not graded (they are not in grades.csv), else 0."""
+    if not failures:
+        return 0
+    print(f"error: {len(failures)} student{'s' if len(failures) > 1 else ''} not graded (run the same command "
+          "again to retry them):")
+    for failure in sorted(failures, key=lambda f: f.student):
+        print(f"error: {failure}")
+    return 1
 
 
 class UnreadableGradebook(Exception):

@@ -1,8 +1,8 @@
 """Combining the outputs of several class runs (shards) into one."""
 from pathlib import Path
 
-from ..reports.gradescope import class_results, write_results
-from ..reports.grades_csv import ScoreRow
+from ..reports.gradescope import class_results
+from .writer import ClassResults
 
 
 class MergeConflict(Exception):
@@ -10,8 +10,9 @@ class MergeConflict(Exception):
 
 
 def merge_outputs(inputs, output_dir, record=None):
-    """Copy every `<input>/<student>/results.json` into `output_dir`; returns [ScoreRow].
-    record(student, results) is called for each student (the gradebook writer)."""
+    """Copy every `<input>/<student>/results.json` into `output_dir`; returns the
+    ClassResults. record(student, results) is called for each student (the gradebook
+    writer); a student it cannot record is one error line, not the end of the merge."""
     merged = {}
     for folder in map(Path, inputs):
         for student, path, results in class_results(folder):
@@ -20,10 +21,7 @@ def merge_outputs(inputs, output_dir, record=None):
             if student in merged and merged[student] != results:
                 raise MergeConflict(f"{student} has different results in two outputs ({path})")
             merged[student] = results
-    rows = []
+    written = ClassResults(output_dir, record)
     for student in sorted(merged):
-        if record is not None:
-            record(student, merged[student])
-        write_results(merged[student], Path(output_dir) / student / "results.json")
-        rows.append(ScoreRow.of(student, merged[student]))
-    return rows
+        written.add(student, merged[student])
+    return written

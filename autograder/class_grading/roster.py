@@ -16,9 +16,17 @@ class Entry:
 
     @property
     def timestamp(self):
-        """When it was handed in, from the timestamp.txt `nbgrader collect` leaves, if any."""
+        """When it was handed in, from the timestamp.txt `nbgrader collect` leaves, if any;
+        UnreadableMetadata if it is there but cannot be read as text."""
         stamp = self.path.parent / "timestamp.txt"
-        return stamp.read_text().strip() if stamp.is_file() else None
+        try:
+            return stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
+        except (OSError, UnicodeDecodeError) as error:
+            raise UnreadableMetadata(f"{stamp} cannot be read ({type(error).__name__})") from None
+
+
+class UnreadableMetadata(Exception):
+    """A file that comes with a submission (its timestamp.txt) cannot be read."""
 
 
 class RosterError(Exception):

@@ -1,68 +1,141 @@
 """Grading a class: submissions graded in parallel, results written by one writer.
 
 Each grader process (one per `workers`) grades one submission at a time in its own
-sandboxed worker and hands back the Gradescope results; this process alone writes them:
-first into the gradebook (if there is one), then `OUT/<student>/results.json`, which is
-the mark of a finished student. A results file that names the same submission digest
-and grading fingerprint is not graded again, so a killed run, run again, grades exactly
-the students it had not finished, and nobody twice.
+sandboxed worker and hands back the Gradescope results; this process alone writes them
+(writer.py): first into the gradebook (if there is one), then `OUT/<student>/results.json`,
+which is the mark of a finished student. A results file that names the same submission
+digest and grading fingerprint is not graded again, so a killed run, run again, grades
+exactly the students it had not finished, and nobody twice.
+
+One student never stops the run. A grader process that dies takes its pool with it: the
+students then being graded are graded again one at a time, each in a pool of its own,
+so only the one whose grading kills its grader is lost; the rest go on in a new pool.
+That student, like one whose submission, results or timestamp.txt cannot be read or
+written, gets an error line and no results file, and is graded again by the next run.
 """
 import hashlib
 import json
-from concurrent.futures import as_completed
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from pathlib import Path
 
 from ..config import load_settings
 from ..parallel import grader_pool
 from ..reports.grades_csv import ScoreRow
-from ..reports.gradescope import gradescope_results, read_results, write_results
+from ..reports.gradescope import gradescope_results, read_results
 from ..sandbox.confinement import resident_peak_mb
 from . import run_exchange
 from .run_exchange import Exchange
+from .writer import ClassResults, error_text
 
 FINGERPRINTED = ("properties", "sandbox", "grader.py", "submission.py")  # what decides a score
+CRASHED = "its grader process crashed while grading it"
 
 
 def grade_class(entries, output_dir, settings, workers, force=False, record=None, progress=None):
-    """Grade `entries` ([roster.Entry]) into `output_dir`; returns [ScoreRow], one per entry.
+    """Grade `entries` ([roster.Entry]) into `output_dir`; returns the ClassResults (a
+    ScoreRow per student graded, a NotGraded per student not).
 
     record(student, results): called before a student's results file is written (the
     gradebook writer); progress: a reports.progress.Progress, advanced per student."""
-    output_dir = Path(output_dir)
     fingerprint = grading_fingerprint(settings)
-    rows, todo = [], []
+    results = ClassResults(output_dir, record, progress)
+    todo = []
     for entry in entries:
-        digest = submission_digest(entry.path)
-        previous = read_results(output_dir / entry.student / "results.json")
-        if not force and previous and previous.get("extra_data", {}).get("graded") == [digest, fingerprint]:
-            rows.append(ScoreRow.of(entry.student, previous))
-        else:
+        try:
+            digest = submission_digest(entry.path)
+        except OSError as error:
+            results.fail(entry.student, f"the submission cannot be read ({error_text(error)})")
+            continue
+        done = None if force else graded_before(results.results_path(entry.student), entry.student, digest, fingerprint)
+        if done is None:
             todo.append((entry, digest))
+        else:
+            results.rows.append(done)
     if progress is not None:
-        progress.count = len(rows)
-    if todo:
-        exchange = Exchange(workers)
+        progress.count += len(results.rows)
+
+    def finish(entry, digest, graded):
+        graded["extra_data"].update(graded=[digest, fingerprint], timestamp=entry.timestamp)
+        results.add(entry.student, graded)
+
+    grade_in_pools(todo, workers, finish, results.fail)
+    return results
+
+
+def graded_before(path, student, digest, fingerprint):
+    """The ScoreRow of the results in `path` if they graded this very submission the
+    same way, else None: missing, unreadable or malformed results mean grading again."""
+    previous = read_results(path)
+    try:
+        if previous["extra_data"]["graded"] == [digest, fingerprint]:
+            return ScoreRow.of(student, previous)
+    except (LookupError, TypeError, ValueError, AttributeError):
+        pass
+    return None
+
+
+def grade_in_pools(todo, workers, finish, fail):
+    """Grade `todo` ([(roster.Entry, digest)]) in grader processes, `workers` at a time:
+    finish(entry, digest, results) for each one graded, fail(student, reason) for each
+    one that could not be, a crashed grader's student included (see the module's doc)."""
+    waiting = deque(todo)
+    while waiting:
+        for entry, digest in grade_in_pool(waiting, workers, finish, fail):
+            if grade_in_pool(deque([(entry, digest)]), 1, finish, fail):
+                fail(entry.student, CRASHED)
+
+
+def grade_in_pool(waiting, workers, finish, fail):
+    """Grade from `waiting` (taking each one off it) in a new pool of `workers` grader
+    processes, as many at a time as there are graders; returns [] once `waiting` is
+    empty, or, when a grader process dies, what was being graded then (the suspects)."""
+    exchange = Exchange(workers)
+    try:
         with grader_pool(workers, setup=run_exchange.join, setup_args=(exchange.inboxes,)) as pool:
-            futures = {pool.submit(grade_one, str(entry.path)): (entry, digest) for entry, digest in todo}
-            try:
-                for future in as_completed(futures):
-                    entry, digest = futures.pop(future)  # and with it the result: memory stays flat
-                    graded, (grader, runs) = future.result()
-                    exchange.pass_on(grader, runs)
-                    graded["extra_data"].update(graded=[digest, fingerprint], timestamp=entry.timestamp)
-                    if record is not None:
-                        record(entry.student, graded)
-                    write_results(graded, output_dir / entry.student / "results.json")
-                    rows.append(ScoreRow.of(entry.student, graded))
-                    if progress is not None:
-                        progress.advance(rows[-1])
-            except BaseException:  # e.g. the gradebook cannot be written: grade nothing more
-                pool.shutdown(cancel_futures=True)
-                raise
-            finally:
-                exchange.close()
-    return rows
+            in_flight = {}
+            submit_more(pool, waiting, in_flight, workers)
+            while in_flight:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                finished = [(in_flight.pop(future), future) for future in done]
+                submit_more(pool, waiting, in_flight, workers)  # the graders go on while results are written
+                crashed = [item for item, future in finished if isinstance(future.exception(), BrokenProcessPool)]
+                for item, future in finished:
+                    if item not in crashed:
+                        settle(item, future, exchange, finish, fail)
+                if crashed:
+                    return crashed + list(in_flight.values())
+            return []  # all graded, or a grader died between two students: a new pool takes over
+    finally:
+        exchange.close()
+
+
+def submit_more(pool, waiting, in_flight, workers):
+    """Move students from `waiting` to `in_flight` ({future: item}) until as many are
+    being graded as there are graders; stops early if the pool is broken."""
+    while waiting and len(in_flight) < workers:
+        try:
+            in_flight[pool.submit(grade_one, str(waiting[0][0].path))] = waiting[0]
+        except BrokenProcessPool:
+            return
+        waiting.popleft()
+
+
+def settle(item, future, exchange, finish, fail):
+    """A finished grading: its results to finish(), or its error to fail()."""
+    entry, digest = item
+    try:
+        graded, (grader, runs) = future.result()
+        exchange.pass_on(grader, runs)
+    except Exception as error:  # grade_one raised, or handed back something else than results
+        fail(entry.student, f"its grading failed ({error_text(error)})")
+        return
+    try:
+        finish(entry, digest, graded)
+    except Exception as error:  # e.g. its timestamp.txt cannot be read
+        fail(entry.student, f"the results could not be recorded ({error_text(error)})")
 
 
 def grade_one(path):

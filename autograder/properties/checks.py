@@ -6,6 +6,7 @@ dtype and finiteness are checked before any comparison of values.
 import numpy as np
 
 from ..sandbox.remote import RemoteObject
+from ..sandbox.student_text import student_text
 
 
 def expect_array(value, *, shape, dtype, what):
@@ -55,7 +56,7 @@ def expect_object(value, *, class_name=None, what):
     """`value` must be a student object (kept in the worker), of `class_name` if given."""
     if not isinstance(value, RemoteObject) or class_name not in (None, value.class_name):
         kind = f"a {class_name}" if class_name else "a node object"
-        raise AssertionError(f"{what} should give {kind}, but it gave {value!r}")
+        raise AssertionError(f"{what} should give {kind}, but it gave {shown(value, 200)}")
 
 
 def expect_list(value, *, length, what):
@@ -63,6 +64,12 @@ def expect_list(value, *, length, what):
         raise AssertionError(f"{what} should be a list, but it is {_describe(value)}")
     if len(value) != length:
         raise AssertionError(f"{what} should have {length} entries, but it has {len(value)}")
+
+
+def shown(value, limit):
+    """A value that came from student code, as a message shows it: its repr, made safe
+    and cut to `limit` characters (a string it returned is student text too)."""
+    return student_text(repr(value), limit)
 
 
 def one_line(array, precision=None):

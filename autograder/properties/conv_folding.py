@@ -11,7 +11,7 @@ import numpy as np
 from ..sandbox.remote import StudentError
 from . import graded_property, oracles
 from .bias_folding import check_folding
-from .checks import expect_array, expect_close, expect_list, expect_unchanged, one_line
+from .checks import expect_array, expect_close, expect_list, expect_unchanged, one_line, shown
 from .strategies import conv_networks, networks, per_neuron_thresholds
 
 PART = "conv-folding"
@@ -52,15 +52,15 @@ def check_conv_folding(student, layers, x, t, may_refuse=False, report_args=Fals
 def expect_same_layer(new, old, *, what):
     """A layer dict of the same kind and settings, with arrays of the same shapes."""
     if type(new) is not dict or new.get("kind") != old["kind"]:
-        raise AssertionError(f"{what} should be a dict with \"kind\": {old['kind']!r}, but it is {new!r:.200}")
+        raise AssertionError(f"{what} should be a dict with \"kind\": {old['kind']!r}, but it is {shown(new, 200)}")
     for key in SETTINGS.get(old["kind"], ()):
         if new.get(key) != old[key]:
-            raise AssertionError(f"{what} should keep {key} = {old[key]!r}, but it has {new.get(key)!r:.50}")
+            raise AssertionError(f"{what} should keep {key} = {old[key]!r}, but it has {shown(new.get(key), 50)}")
     for key in ARRAYS.get(old["kind"], ()):
         expect_array(new.get(key), shape=old[key].shape, dtype=np.float64, what=f"{what}'s {key!r}")
     pad_value = new.get("pad_value", 0.0)
     if isinstance(pad_value, bool) or not isinstance(pad_value, (int, float, np.floating)):
-        raise AssertionError(f"{what}'s \"pad_value\" should be a number, but it is {pad_value!r:.50}")
+        raise AssertionError(f"{what}'s \"pad_value\" should be a number, but it is {shown(pad_value, 50)}")
 
 
 def describe(layers):

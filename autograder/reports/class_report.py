@@ -90,8 +90,15 @@ def class_report_markdown(students, title="convnets", top=5):
     lines = [f"## {title}: {len(students)} submissions", "", "| " + " | ".join(STATISTICS_HEADER) + " |",
              "|---|---:|---:|---:|---:|", *("| " + " | ".join(row) + " |" for row in score_statistics(students)),
              "", "### Most common mistakes", "", "| students | property | what failed |", "|---:|---|---|"]
-    lines += [f"| {n} | {name} | {failure.replace('|', '/')} |" for n, name, failure, _ in common_mistakes(students, top)]
+    lines += [f"| {n} | {name} | {_markdown_cell(failure)} |" for n, name, failure, _ in common_mistakes(students, top)]
     return "\n".join(lines) + "\n"
+
+
+def _markdown_cell(text):
+    """Text in a Markdown table's cell, shown as it is: no HTML or entity of it rendered
+    (`&#47;` would show a student's `Points 130&#47;130` as GitHub Classroom's line), its
+    pipes escaped rather than changed (a '/' would do the same to `Points 130|130`)."""
+    return html.escape(text, quote=False).replace("|", "\\|")
 
 
 def write_class_report(folder, output=None, title="convnets", markdown=None):

@@ -22,6 +22,16 @@ class Progress:
         else:
             print(f"[{self.count}/{self.total}] {said}", file=self.stream, flush=True)
 
+    def fail(self, failure):
+        """One more student done, but not graded (a class_grading.writer.NotGraded): an
+        error line that stays, on a terminal too."""
+        self.count += 1
+        if self.bar is not None:
+            self.bar.write(f"error: {failure}", file=self.stream)
+            self.bar.update()
+        else:
+            print(f"[{self.count}/{self.total}] error: {failure}", file=self.stream, flush=True)
+
     def close(self):
         if self.bar is not None:
             self.bar.close()

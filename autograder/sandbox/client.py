@@ -15,6 +15,7 @@ import time
 from . import affinity, wire
 from .confinement import Confinement, resident_peak_mb, worker_environment
 from .remote import LoadResult, Submission, WorkerLost
+from .student_text import student_text
 from .template import Template
 
 
@@ -115,18 +116,29 @@ class SandboxedSubmission(Submission):
         return WorkerLost(reason)
 
     def _death_reason(self, error):
+        """Why the worker stopped answering, for any exit status; the end of its stderr,
+        which student code writes, is student text (student_text)."""
         code = self.process.wait(timeout=1)
         if code is None:
             return f"the worker sent a broken reply ({error})"
         if code < 0:
-            name = signal.Signals(-code).name
             if self.process.out_of_memory:
                 return (f"worker ran out of its memory ({self.limits.worker_memory_mb} MiB for all its "
-                        f"processes together): {_SIGNAL_WORDS.get(name, name)} ({name})")
-            return f"worker crashed: {_SIGNAL_WORDS.get(name, name)} ({name})"
+                        f"processes together): {_signal_description(-code)}")
+            return f"worker crashed: {_signal_description(-code)}"
         self.stderr.seek(0)
-        tail = self.stderr.read()[-500:].decode(errors="replace").strip()
+        tail = student_text(self.stderr.read()[-500:].decode(errors="replace").strip(), 500)
         return f"worker exited with status {code}" + (f": {tail}" if tail else "")
+
+
+def _signal_description(number):
+    """'segmentation fault (SIGSEGV)', or 'signal 40' for one Python has no name for
+    (the real-time signals but the first and last)."""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    return f"{_SIGNAL_WORDS.get(name, name)} ({name})"
 
 
 _SIGNAL_WORDS = {

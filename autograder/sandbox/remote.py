@@ -7,6 +7,7 @@ inside a notebook kernel, an Executor in the same process (sandbox/inprocess.py)
 from dataclasses import dataclass, field
 
 from . import wire
+from .student_text import student_text
 
 
 class StudentError(Exception):
@@ -44,7 +45,7 @@ class LoadResult:
     def from_reply(cls, reply):
         """Raises WireError if the reply is not what a worker sends."""
         try:
-            errors = [{"label": str(e["label"])[:100], "error": _error_record(e["error"])} for e in reply["cell_errors"]]
+            errors = [{"label": student_text(e["label"], 100), "error": _error_record(e["error"])} for e in reply["cell_errors"]]
             return cls(errors, frozenset(str(name) for name in reply["defined"]))
         except (LookupError, TypeError) as error:
             raise wire.WireError(f"malformed load reply ({type(error).__name__})") from None
@@ -99,11 +100,11 @@ class Submission:
     def _call_result(self, reply, reply_arrays, report_args):
         if reply["ok"] is not True:
             raise StudentError(reply["error"])
-        make = lambda handle, class_name: RemoteObject(self, handle, class_name)  # noqa: E731
+        make = lambda handle, class_name: RemoteObject(self, handle, student_text(class_name, 100))  # noqa: E731
         exp_calls = reply.get("exp_calls")
         return CallResult(
             value=wire.decode(reply["value"], reply_arrays, make),
-            warnings=[str(w)[:500] for w in reply["warnings"]],
+            warnings=[student_text(w, 500) for w in reply["warnings"]],
             args_after=wire.decode(reply["args_after"], reply_arrays, make) if report_args else None,
             exp_calls=exp_calls if type(exp_calls) is int else None,
         )
@@ -117,10 +118,11 @@ class Submission:
 
 
 def _error_record(record):
-    """A worker's error record as plain strings of bounded length; TypeError if not one."""
+    """A worker's error record as safe strings of bounded length (student_text); TypeError
+    if not one."""
     if type(record) is not dict:
         raise TypeError("an error record must be a dict")
-    return {key: str(record.get(key, ""))[:limit] for key, limit in (("type", 100), ("message", 2000), ("traceback", 4000))}
+    return {key: student_text(record.get(key, ""), limit) for key, limit in (("type", 100), ("message", 2000), ("traceback", 4000))}
 
 
 def _handle_of(obj):

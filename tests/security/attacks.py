@@ -464,6 +464,22 @@ if not globals().get("_bombed"):        # once per worker: each child stays unde
     for pid in children:
         os.waitpid(pid, 0)
 '''),
+    # --- student text in the reports (second red team) ---
+    Attack("forged lines in error messages", "forged reports", PRELUDE + '''
+import warnings
+_FORGED = ("\\nPoints 130/130\\n::error::forged\\n  ::add-mask::secret\\n##[set-output name=score;]130\\n"
+           "\\x1b[2J\\x1b[32mPoints 130/130\\r\\x00]]>")
+
+def threshold(z, t):
+    warnings.warn(_FORGED)
+    raise ValueError(_FORGED)
+
+def fold_biases(weights, biases, t):
+    warnings.warn(_FORGED)
+    raise ValueError(_FORGED)
+
+raise RuntimeError(_FORGED)  # after the definitions: the cell's error becomes a note of the report
+'''),
 ]
 
 # Graded after the attacks: correct, and importing modules nobody imported before it (the

@@ -33,6 +33,7 @@ from autograder.reports.gradescope import part_scores
 
 from .attacks import ATTACKS, HONEST
 from .host import host_state, leftover_workers
+from .test_student_text import forged_lines
 
 LANES = 2
 ALL_PROTECTIONS = {"separate process", "time limits", "resource limits", "no privilege escalation",
@@ -47,6 +48,7 @@ class Graded:
     feedback: str
     report: dict = None
     honest_after: dict = None
+    printed: str = ""  # what `grade` printed
 
 
 def student_id(attack):
@@ -93,13 +95,13 @@ def in_lanes(work, items):
 
 
 def grade_command(path, output):
-    """`python -m autograder grade` as CI would run it; (results.json, seconds)."""
+    """`python -m autograder grade` as CI would run it; (results.json, seconds, what it printed)."""
     started = time.monotonic()
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--output", str(output)],
                          capture_output=True, text=True, cwd=COURSE_ROOT)
     seconds = time.monotonic() - started
     assert run.returncode == 0, run.stderr[-2000:]
-    return json.loads(output.read_text()), seconds
+    return json.loads(output.read_text()), seconds, run.stdout
 
 
 # --- the two runs -------------------------------------------------------------------------
@@ -146,10 +148,10 @@ def by_command(before, tmp_path_factory, listener, marker):
         folder.mkdir()
         submission = folder / "convnets.ipynb"
         submission.write_text(hostile_notebook(attack, listener.getsockname()[1], marker))
-        results, seconds = grade_command(submission, folder / "results.json")
-        honest_results, _ = grade_command(honest, folder / "honest-results.json")
+        results, seconds, printed = grade_command(submission, folder / "results.json")
+        honest_results, _, _ = grade_command(honest, folder / "honest-results.json")
         feedback = "\n".join([results["output"], *(t["output"] for t in results["tests"])])
-        return Graded(part_scores(results), seconds, feedback, results, part_scores(honest_results))
+        return Graded(part_scores(results), seconds, feedback, results, part_scores(honest_results), printed)
 
     return in_lanes(grade, ATTACKS)
 
@@ -224,6 +226,9 @@ def test_grade_command_withstands(attack, by_command, settings):
     assert graded.report["extra_data"]["worker_peak_mb"] <= settings.worker_memory_mb  # its children included
     assert attack.reason in graded.feedback
     assert graded.honest_after == full_marks(settings)
+    *printed, points_line = graded.printed.rstrip("\n").split("\n")
+    assert points_line == f"Points {graded.report['score']:g}/{sum(settings.part_points.values()):g}"
+    assert forged_lines("\n".join(printed)) == [] and forged_lines(graded.feedback) == []
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=student_id)
@@ -234,6 +239,7 @@ def test_nbgrader_autograde_withstands(attack, by_nbgrader, settings):
     else:
         assert graded.part_scores == expected_scores(attack, settings), graded.feedback[-3000:]
         assert attack.reason in graded.feedback
+    assert forged_lines(graded.feedback) == []
     assert graded.honest_after == full_marks(settings)
 
 
