@@ -1,5 +1,6 @@
-"""The red team: every hostile submission in attacks.py, graded through both real entry
-points, `python -m autograder grade` and `nbgrader autograde`.
+"""The red team: every hostile submission in attacks.py, graded through the real entry
+points, `python -m autograder grade` and `nbgrader autograde`, then all of them as one
+class through `grade-class`.
 
 For each attack: the attacked part scores 0 and the others keep full marks, the report
 is complete, the grader finishes within the submission's time limit and says why a
@@ -183,6 +184,22 @@ def by_nbgrader(by_command, tmp_path_factory, listener, marker):
     return {name: graded for outcomes in finished for name, graded in outcomes.items()}
 
 
+@pytest.fixture(scope="module")
+def by_class_run(by_nbgrader, tmp_path_factory, listener, marker):
+    """Every attack and an honest student as one class through `grade-class`; (the run,
+    its output folder). Whatever one student does, the others are graded."""
+    folder = tmp_path_factory.mktemp("red-team-class")
+    for name, text in [(student_id(a), hostile_notebook(a, listener.getsockname()[1], marker)) for a in ATTACKS]:
+        (folder / name).mkdir()
+        (folder / name / "convnets.ipynb").write_text(text)
+    (folder / "zz-honest").mkdir()
+    (folder / "zz-honest" / "convnets.ipynb").write_text(honest_notebook())
+    output = tmp_path_factory.mktemp("red-team-class-results")
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade-class", str(folder), "--output-dir", str(output)],
+                         capture_output=True, text=True, cwd=COURSE_ROOT)
+    return run, output
+
+
 def submit(course, student, text):
     folder = course / "submitted" / student / "convnets"
     folder.mkdir(parents=True)
@@ -243,6 +260,17 @@ def test_nbgrader_autograde_withstands(attack, by_nbgrader, settings):
     assert graded.honest_after == full_marks(settings)
 
 
+def test_a_class_of_attackers_is_graded_for_everyone(by_class_run, settings):
+    run, output = by_class_run
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    for attack in ATTACKS:
+        results = json.loads((output / student_id(attack) / "results.json").read_text())
+        assert part_scores(results) == expected_scores(attack, settings), attack.name
+        assert results["extra_data"]["grader_peak_mb"] < 200, attack.name
+    honest = json.loads((output / "zz-honest" / "results.json").read_text())
+    assert part_scores(honest) == full_marks(settings)
+
+
 def test_the_red_team_is_big_enough():
     families = {attack.family for attack in ATTACKS}
     assert len(ATTACKS) >= 30
@@ -250,7 +278,7 @@ def test_the_red_team_is_big_enough():
                         "damage", "resources", "unsafe deserialisation", "network"}
 
 
-def test_nothing_is_left_behind(before, by_command, by_nbgrader, listener, marker):
+def test_nothing_is_left_behind(before, by_command, by_nbgrader, by_class_run, listener, marker):
     assert leftover_workers() == []
     after = host_state()
     changed = {path for path in before["course"].keys() | after["course"].keys()
