@@ -8,7 +8,7 @@ from hypothesis.internal.conjecture import engine
 from autograder import grader
 from autograder.audit.catalogue import CATALOGUE
 from autograder.audit.mutants import reference_definitions, solved_module
-from autograder.properties import replay, runner
+from autograder.properties import properties_of, replay, runner
 
 PART = "bias-folding"
 
@@ -142,3 +142,38 @@ def test_a_slow_submission_does_not_change_the_next_ones_feedback(grade, fresh_t
     fast = grade(FAST)
     assert_same_tests(fast, grade(FAST, plain=True))
     assert cuts[1] is False and slow[0].output != fast[0].output
+
+
+class NeverAsked:
+    """A submission that must not be called: every call fails the property."""
+    def call(self, *args, **options):
+        raise AssertionError("asked an example it already answered")
+
+    def forget(self):
+        pass
+
+
+@pytest.fixture
+def walked(settings):
+    """(prop, answers): threshold's answers as the reference gave them on its whole run."""
+    prop = next(p for p in properties_of(PART) if p.name == "threshold")
+    test, steps = replay.recording(replay.checking(prop, replay._reference()))
+    runner.under_hypothesis(prop, test, settings.course_secret, settings.max_examples)()
+    return prop, tuple(replay.Answer(replay.digest_of(inputs), outcome) for inputs, outcome, _ in steps)
+
+
+def test_hypothesis_is_answered_from_the_walk_without_asking_again(walked, settings):
+    prop, answers = walked
+    assert runner.run_property(prop, NeverAsked(), settings.course_secret, settings.max_examples, replay=False).passed is False
+    assert runner._run_hypothesis(prop, NeverAsked(), settings.course_secret, settings.max_examples, answers).passed
+
+
+@pytest.mark.parametrize("change", ["another example", "one example more"])
+def test_hypothesis_drawing_otherwise_than_the_walk_is_refused(walked, settings, change):
+    prop, answers = walked
+    if change == "another example":
+        answers = (replay.Answer("0" * 16, answers[0].outcome), *answers[1:])
+    else:
+        answers = (*answers, answers[-1])
+    with pytest.raises(replay.NotExact):
+        runner._run_hypothesis(prop, NeverAsked(), settings.course_secret, settings.max_examples, answers)
