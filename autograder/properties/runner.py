@@ -61,9 +61,9 @@ def failure_report(error, hypothesis_notes):
 def _run_hypothesis(prop, student, secret, max_examples, answers=(), record=False):
     """A plain hypothesis run. answers: what the submission did on the examples it walked
     (replay.Diverged): hypothesis is answered from them, and asks the submission only
-    after them. record: add the run to the property's recorded runs unless hypothesis cut
-    its shrinking short (else the examples are not even copied: a kernel grades one
-    submission)."""
+    after them. record: add the run to the property's recorded runs, unless hypothesis
+    cut its shrinking short (without it the examples are not even copied: a kernel grades
+    one submission)."""
     test, check_answered = recorded.answering(answers, recorded.checking(prop, student))
     if record:
         test, steps = recorded.recording(test)
