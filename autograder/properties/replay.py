@@ -12,11 +12,17 @@ each branch an outcome. The reference solution's run is the first path (a passin
 what most submissions take). A submission walks the tree, running its own code on each
 node's example; if it ends a recorded run, the verdict is that run's, with the
 submission's own failure message; if it takes an outcome nobody took, hypothesis runs
-it as before, and the run is added. Verdicts and messages do not change (tested); what
-hypothesis costs beyond running the examples (drawing them, and shrinking) is paid once
-per way of failing, not once per student. The tree stops growing at MAX_STEPS examples.
-A run is plain data (examples, outcomes as text, the ending), so the grader processes of
-a class run share theirs (shared_runs.py): a way of failing is run once per class.
+from the start, and the run is added. That run is told what the submission did on the
+examples it walked (`answering`): hypothesis draws them again (checked, by digest) and
+gets the same outcomes, the very exceptions, without asking the submission twice, so
+code that keeps state between calls sees the calls of a plain run, no more. Verdicts
+and messages do not change (tested); what hypothesis costs beyond running the examples
+(drawing them, and shrinking) is paid once per way of failing, not once per student.
+One thing in hypothesis is timed: it stops shrinking after MAX_SHRINKING_SECONDS. A run
+it cut so depends on the machine, not only on the outcomes, and is never recorded.
+The tree stops growing at MAX_STEPS examples. A run is plain data (examples, outcomes
+as text, the ending), so the grader processes of a class run share theirs
+(shared_runs.py): a way of failing is run once per class.
 """
 import copy
 import functools
@@ -33,6 +39,11 @@ from ..sandbox.inprocess import InProcessSubmission
 from ..submission import read_cells
 from .fixtures import with_fixtures
 from .seeding import under_hypothesis
+
+# hypothesis leaves this module's frames out of the tracebacks it keeps of a failure (it
+# shows one when a failure does not happen again): the wrappers below then do not show,
+# so a replayed, recorded or plain run writes the same report.
+__hypothesistracebackhide__ = True
 
 MASTER_NOTEBOOK = COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb"
 MAX_STEPS = 20_000  # examples kept in all the trees of a process: about 2 KB each
@@ -61,6 +72,26 @@ class Replayed:
     passed: bool
     error: Exception = None  # the submission's failure on the run's last example
     notes: tuple = ()  # hypothesis' notes for that failure
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the submission did on one example it walked: passed (no error), or raised."""
+    digest: str
+    outcome: str
+    error: Exception = None
+
+
+@dataclass(frozen=True)
+class Diverged:
+    """The submission left the recorded runs: its answers on the examples it walked, the
+    last one an outcome no recorded run took there. hypothesis continues (`answering`)."""
+    answers: tuple = ()
+
+
+class NotExact(BaseException):
+    """hypothesis drew other examples than a recorded run's under the same seed. A
+    BaseException, so that hypothesis stops instead of taking it for the student's failure."""
 
 
 @dataclass(frozen=True)
@@ -106,36 +137,72 @@ def run_example(prop, student, inputs):
 
 def replay(prop, student, secret, max_examples, stop_at_failure=False):
     """Follow the recorded runs of `prop` with `student`: a Replayed if a recorded run
-    ends, else None (hypothesis must run). stop_at_failure: a Replayed at the first failed
-    example (the verdict only). WorkerLost passes through, as from hypothesis."""
+    ends, else a Diverged (hypothesis must continue). stop_at_failure: a Replayed at the
+    first failed example (the verdict only). WorkerLost passes through, as from hypothesis."""
     node = _root(prop, secret, max_examples)
+    answers = []
     while True:
         outcome, error = run_example(prop, student, node.inputs)
         if stop_at_failure and is_failure(outcome):
             return Replayed(False, error)
+        answers.append(Answer(node.digest, outcome, error))
         after = node.after.get(outcome)
         if after is None:
-            return None
+            return Diverged(tuple(answers))
         if isinstance(after, Ending):
             return Replayed(after.passed, error, after.notes)
         node = after
 
 
-def recording(prop, student):
-    """(test, steps): `test(**inputs)` runs `prop` and appends to `steps` the inputs, the
-    outcome and the notes the error carried when raised (hypothesis adds its own later)."""
+def checking(prop, student):
+    """`test(**inputs)`: `prop` checked against `student` on those inputs."""
+    def test(**inputs):
+        prop.test(student, **inputs)
+    return test
+
+
+def answering(answers, test):
+    """(answered, check) for a hypothesis run that continues a walk (see Diverged).
+
+    `answered(**inputs)` answers hypothesis' first len(answers) calls as the submission
+    did (returning, or raising the very exception again), and calls `test` only after
+    them; check(), after a run hypothesis did not cut short, that it drew them all. Both
+    raise NotExact if hypothesis drew otherwise than the walked run: with a fixed seed
+    and nothing timed it cannot, and a submission must never be asked an example twice."""
+    remaining = iter(answers)
+
+    def answered(**inputs):
+        answer = next(remaining, None)
+        if answer is None:
+            return test(**inputs)
+        if digest_of(inputs) != answer.digest:
+            raise NotExact("hypothesis drew another example than the recorded run: replay would not be exact")
+        if answer.error is not None:
+            raise answer.error
+
+    def check():
+        if next(remaining, None) is not None:
+            raise NotExact("hypothesis ended its run before the examples the submission walked: replay would not be exact")
+
+    return answered, check
+
+
+def recording(test):
+    """(recorded, steps): `recorded(**inputs)` runs `test` and appends to `steps` the
+    inputs, the outcome and the notes the error carried when raised (hypothesis adds its
+    own later)."""
     steps = []
 
-    def test(**inputs):
+    def recorded(**inputs):
         kept = copy.deepcopy(inputs)
         try:
-            prop.test(student, **inputs)
+            test(**inputs)
         except Exception as error:
             steps.append((kept, outcome_of(error), tuple(getattr(error, "__notes__", ()))))
             raise
         steps.append((kept, PASSED, ()))
 
-    return test, steps
+    return recorded, steps
 
 
 def record(prop, secret, max_examples, steps, failure=None, bounded=True):
@@ -202,8 +269,8 @@ def _root(prop, secret, max_examples):
 
 def _record_reference(prop, secret, max_examples):
     """The first path of a property's tree: the reference solution's (passing) run."""
-    test, steps = recording(prop, _reference())
-    under_hypothesis(prop, test, secret, max_examples)()
+    test, steps = recording(checking(prop, _reference()))
+    under_hypothesis(prop, test, secret, max_examples)()  # it passes: nothing to shrink, nothing cut
     record(prop, secret, max_examples, steps, bounded=False)
 
 

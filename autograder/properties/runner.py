@@ -1,9 +1,16 @@
 """Runs one property under hypothesis, deterministically, and says what failed on what."""
 from dataclasses import dataclass
 
+from hypothesis.internal.conjecture.engine import ExitReason
+from hypothesis.statistics import collector
+
 from ..sandbox.remote import WorkerLost
 from . import replay as recorded
 from .seeding import under_hypothesis
+
+# How hypothesis' statistics say it stopped shrinking at its time limit (pinned hypothesis:
+# tests/test_replay_equivalence.py makes it happen and checks such a run is not kept).
+SHRINKING_CUT = ExitReason.very_slow_shrinking.value
 
 
 @dataclass(frozen=True)
@@ -24,14 +31,16 @@ def failed(prop, reason):
 def run_property(prop, student, secret, max_examples, replay=True, find_smallest=True):
     """Check `prop` against `student`; returns a Verdict with the smallest counterexample.
 
-    replay: first follow the runs recorded for other submissions (replay.py); only a
-    submission whose examples turn out as in no recorded run is run under hypothesis,
-    and its run recorded. find_smallest=False: the verdict alone, at the first failed
-    example, with no counterexample (replay only)."""
+    replay: first follow the runs recorded for other submissions (replay.py); where a
+    submission's examples turn out as in no recorded run, hypothesis continues, told what
+    it did on the examples so far, and the run is recorded. find_smallest=False: the
+    verdict alone, at the first failed example, with no counterexample (replay only)."""
     try:
-        followed = recorded.replay(prop, student, secret, max_examples, stop_at_failure=not find_smallest) if replay else None
-        if followed is None:
-            return _run_hypothesis(prop, student, secret, max_examples, record=replay)
+        if not replay:
+            return _run_hypothesis(prop, student, secret, max_examples)
+        followed = recorded.replay(prop, student, secret, max_examples, stop_at_failure=not find_smallest)
+        if isinstance(followed, recorded.Diverged):
+            return _run_hypothesis(prop, student, secret, max_examples, followed.answers, record=True)
         if followed.passed:
             return passed(prop)
         if not find_smallest:
@@ -49,19 +58,30 @@ def failure_report(error, hypothesis_notes):
     return "\n".join([str(error), *(n.replace("Failing test case:", "Smallest failing input:", 1) for n in notes)])
 
 
-def _run_hypothesis(prop, student, secret, max_examples, record):
-    """A plain hypothesis run; record: add it to the property's recorded runs (else the
-    examples are not even copied: a kernel grades one submission)."""
+def _run_hypothesis(prop, student, secret, max_examples, answers=(), record=False):
+    """A plain hypothesis run. answers: what the submission did on the examples it walked
+    (replay.Diverged): hypothesis is answered from them, and asks the submission only
+    after them. record: add the run to the property's recorded runs, unless hypothesis
+    cut its shrinking short (without it the examples are not even copied: a kernel grades
+    one submission)."""
+    test, check_answered = recorded.answering(answers, recorded.checking(prop, student))
     if record:
-        test, steps = recorded.recording(prop, student)
-    else:
-        def test(**inputs):
-            prop.test(student, **inputs)
-    failure = None
-    try:
-        under_hypothesis(prop, test, secret, max_examples)()
-    except Exception as error:
-        failure = error
-    if record:
-        recorded.record(prop, secret, max_examples, steps, failure)
+        test, steps = recorded.recording(test)
+    failure, cut = _hypothesis_outcome(prop, test, secret, max_examples)
+    if not cut:
+        check_answered()
+        if record:
+            recorded.record(prop, secret, max_examples, steps, failure)
     return passed(prop) if failure is None else failed(prop, failure_report(failure, ()))
+
+
+def _hypothesis_outcome(prop, test, secret, max_examples):
+    """(the exception the run raised or None, cut): cut if hypothesis stopped shrinking at
+    its time limit, which its statistics say; such a run depends on the machine's speed."""
+    statistics, failure = {}, None
+    with collector.with_value(statistics.update):
+        try:
+            under_hypothesis(prop, test, secret, max_examples)()
+        except Exception as error:
+            failure = error
+    return failure, statistics.get("stopped-because") == SHRINKING_CUT

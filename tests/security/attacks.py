@@ -480,6 +480,45 @@ def fold_biases(weights, biases, t):
 
 raise RuntimeError(_FORGED)  # after the definitions: the cell's error becomes a note of the report
 '''),
+    # --- replay: code that keeps state between calls (second red team) -------------------
+    # Wrong on an input it has not seen, right on one it has: plain hypothesis sees the
+    # failure not come back (flaky) and fails it; a grader that asked it an example again
+    # when it left the recorded runs (properties/replay.py) would get right answers.
+    Attack("wrong on first sight, right when seen again", "replay", PRELUDE + '''
+_seen = set()
+
+def _key(value):
+    if isinstance(value, np.ndarray):
+        return value.dtype.str, value.shape, value.tobytes()
+    if isinstance(value, (list, tuple)):
+        return tuple(map(_key, value))
+    return repr(value)
+
+def _first_sight(*args):
+    key = _key(args)
+    first = key not in _seen
+    _seen.add(key)
+    return first
+
+def threshold(z, t):
+    return (_wrong_threshold if _first_sight(z, t) else _honest_threshold)(z, t)
+
+def fold_biases(weights, biases, t):
+    return (_wrong_fold_biases if _first_sight(weights, biases, t) else _honest_fold_biases)(weights, biases, t)
+'''),
+    # Wrong on one call: plain hypothesis asks that example again, gets a right answer
+    # (flaky) and fails it; a grader that started hypothesis over from the first example
+    # would ask it as the 6th call, and pass threshold.
+    Attack("threshold wrong on its third call only", "replay", PRELUDE + '''
+_threshold_calls = [0]
+
+def threshold(z, t):
+    _threshold_calls[0] += 1
+    return (_wrong_threshold if _threshold_calls[0] == 3 else _honest_threshold)(z, t)
+
+def fold_biases(weights, biases, t):
+    return _wrong_fold_biases(weights, biases, t)
+'''),
 ]
 
 # Graded after the attacks: correct, and importing modules nobody imported before it (the
