@@ -2,8 +2,11 @@
 on a class, audit the suites, check the sandbox, make the release, run the demo, or run
 nbgrader with the course's configuration."""
 import argparse
+import sys
 
-from .config import load_settings
+from .config import CourseConfigError, load_settings
+
+INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
 
 
 def main(argv=None):
@@ -44,17 +47,33 @@ def main(argv=None):
     passthrough.add_argument("arguments", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
-    return COMMANDS[args.command](args)
+    try:
+        settings = load_settings()  # checked as a whole before anything runs
+        return COMMANDS[args.command](args, settings)
+    except CourseConfigError as problem:
+        print("\n".join(f"error: {line}" for line in str(problem).splitlines()), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted: stopped before finishing; what was written is whole (run it again to finish).",
+              file=sys.stderr)
+        return INTERRUPTED
 
 
-def run_grade(args):
+def warn_if_default_secret(settings):
+    """One line on stderr if COURSE_SECRET is the repository's own."""
+    if settings.default_secret:
+        print("warning: COURSE_SECRET is this repository's default, so students can reproduce the hidden "
+              "examples; set CONVNETS_COURSE_SECRET to a secret of your own", file=sys.stderr)
+
+
+def run_grade(args, settings):
     from .grader import grade_path
     from .reports.files import write_atomically
     from .reports.gradescope import gradescope_results, write_results
     from .reports.junit import junit_xml
     from .reports.markdown import markdown_summary, points_line
 
-    report = grade_path(args.submission, load_settings())
+    report = grade_path(args.submission, settings)
     results = gradescope_results(report)
     write_results(results, args.output)
     if args.junit:
@@ -68,18 +87,19 @@ def run_grade(args):
     return 0
 
 
-def run_grade_class(args):
+def run_grade_class(args, settings):
     from .class_grading.command import UnreadableGradebook, grade_class_command
     from .class_grading.roster import RosterError
 
+    warn_if_default_secret(settings)
     try:
-        return grade_class_command(args.folder, args.output_dir, load_settings(), args.workers, args.shard, args.force)
+        return grade_class_command(args.folder, args.output_dir, settings, args.workers, args.shard, args.force)
     except (RosterError, UnreadableGradebook) as problem:
         print(f"error: {problem}")
         return 2
 
 
-def run_merge(args):
+def run_merge(args, settings):
     from .class_grading.command import UnreadableGradebook, merge_command
     from .class_grading.merge import MergeConflict
 
@@ -90,7 +110,7 @@ def run_merge(args):
         return 2
 
 
-def run_report(args):
+def run_report(args, settings):
     from .reports.class_report import NoResults, write_class_report
 
     try:
@@ -101,11 +121,10 @@ def run_report(args):
     return 0
 
 
-def run_audit(args):
+def run_audit(args, settings):
     from .audit.run import (audit_summary, mutation_summary, run_audit, run_mutation_audit, run_vacuous_audit,
                             stale_equivalents, vacuous_summary)
 
-    settings = load_settings()
     rows = run_audit(settings, jobs=args.jobs)
     print(audit_summary(rows), flush=True)
     mutant_rows = run_mutation_audit(settings, jobs=args.jobs)
@@ -116,13 +135,14 @@ def run_audit(args):
     return 0 if ok else 1
 
 
-def run_doctor(args):
+def run_doctor(args, settings):
     from .doctor import run_doctor
 
-    return run_doctor(load_settings())
+    warn_if_default_secret(settings)
+    return run_doctor(settings)
 
 
-def run_release(args):
+def run_release(args, settings):
     from .release import make_release
 
     make_release()
@@ -130,13 +150,14 @@ def run_release(args):
     return 0
 
 
-def run_demo(args):
+def run_demo(args, settings):
     from .demo import run_demo
 
-    return run_demo(load_settings())
+    warn_if_default_secret(settings)
+    return run_demo(settings)
 
 
-def run_nbgrader(args):
+def run_nbgrader(args, settings):
     from .nbgrader_bridge.command import nbgrader
 
     return nbgrader(*args.arguments, check=False).returncode
