@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from .config import CourseConfigError, load_settings
+from .points import PointsMismatch
 
 INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
 
@@ -41,7 +42,8 @@ def main(argv=None):
     audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
 
     commands.add_parser("doctor", help="show which sandbox protections are active here, checked in a live worker")
-    commands.add_parser("release", help="regenerate the master notebook, assignment/ and sample_class/")
+    release = commands.add_parser("release", help="regenerate the master notebook, assignment/ and sample_class/")
+    release.add_argument("--force", action="store_true", help="even if the master .ipynb was edited by hand: the edit is lost")
     commands.add_parser("demo", help="grade the sample class both ways and print the scores")
     passthrough = commands.add_parser("nbgrader", help="run nbgrader with course_config.py, e.g. nbgrader autograde convnets")
     passthrough.add_argument("arguments", nargs=argparse.REMAINDER)
@@ -50,7 +52,7 @@ def main(argv=None):
     try:
         settings = load_settings()  # checked as a whole before anything runs
         return COMMANDS[args.command](args, settings)
-    except CourseConfigError as problem:
+    except (CourseConfigError, PointsMismatch) as problem:
         print("\n".join(f"error: {line}" for line in str(problem).splitlines()), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -68,11 +70,15 @@ def warn_if_default_secret(settings):
 
 def run_grade(args, settings):
     from .grader import grade_path
+    from .points import check_points, notebook_file_points
     from .reports.files import write_atomically
     from .reports.gradescope import gradescope_results, write_results
     from .reports.junit import junit_xml
     from .reports.markdown import markdown_summary, points_line
 
+    check_points(notebook_file_points(args.submission), settings.part_points, "the notebook's test cell",
+                 "The notebook was made from a release with other points: set PART_POINTS back, or release again "
+                 "(`make release`) and grade notebooks made from that release.", every_part=False)
     report = grade_path(args.submission, settings)
     results = gradescope_results(report)
     write_results(results, args.output)
@@ -104,7 +110,7 @@ def run_merge(args, settings):
     from .class_grading.merge import MergeConflict
 
     try:
-        return merge_command(args.inputs, args.output_dir, args.course)
+        return merge_command(args.inputs, args.output_dir, settings.part_points, args.course)
     except (MergeConflict, UnreadableGradebook) as problem:
         print(f"error: {problem}")
         return 2
@@ -143,9 +149,14 @@ def run_doctor(args, settings):
 
 
 def run_release(args, settings):
+    from .notebook_source import EditedMaster
     from .release import make_release
 
-    make_release()
+    try:
+        make_release(settings, force=args.force)
+    except EditedMaster as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     print("Wrote solutions/convnets/convnets.ipynb, assignment/convnets/ and sample_class/.")
     return 0
 

@@ -1,7 +1,10 @@
 """Fail closed: course_config.py is checked as a whole before any command runs; the
 repository's own secret is warned about; Ctrl-C ends a command with one line; the
 files a run writes are readable by the course's other tools."""
+import dataclasses
+import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -15,6 +18,7 @@ from autograder.config import COURSE_ROOT, CourseConfigError, load_settings
 from autograder.reports.class_report import write_class_report
 from autograder.reports.gradescope import gradescope_results, write_results
 from autograder.grader import grade_path
+from autograder.nbgrader_bridge.course import new_course, open_gradebook
 
 VISIBILITY_LINE = (COURSE_ROOT / "course_config.py").read_text().splitlines().index("VISIBILITY = {}") + 1
 PARTS = "(the parts: sigmoid-graph, sigmoid-gradient, bias-folding, conv-folding)"
@@ -128,3 +132,46 @@ def test_results_and_the_class_report_are_readable_by_others(tmp_path):
     report = write_class_report(tmp_path)
     for path in (tmp_path / "cleo" / "results.json", report):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+ADA = COURSE_ROOT / "sample_class" / "ada" / "convnets.ipynb"  # the reference: 130/130
+
+
+def with_bias_folding_points(monkeypatch, tmp_path, points):
+    """PART_POINTS["bias-folding"] = points, for the commands run in this test."""
+    monkeypatch.setattr(config, "COURSE_CONFIG", course_config(tmp_path, '"bias-folding": 40.0', f'"bias-folding": {points}'))
+
+
+def test_grade_refuses_a_notebook_whose_test_cells_give_other_points(tmp_path, capsys):
+    notebook = json.loads(ADA.read_text())
+    cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "tests-bias-folding")
+    cell["metadata"]["nbgrader"]["points"] = 45
+    path = tmp_path / "convnets.ipynb"
+    path.write_text(json.dumps(notebook))
+    assert cli.main(["grade", str(path), "--output", str(tmp_path / "results.json")]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "error: bias-folding: the notebook's test cell gives 45 points, course_config.py's PART_POINTS gives 40 points")
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_grade_class_refuses_a_gradebook_with_other_points_before_grading(tmp_path, monkeypatch, capsys):
+    course = new_course(tmp_path / "course")
+    (course / "submitted" / "ada" / "convnets").mkdir(parents=True)
+    shutil.copy(ADA, course / "submitted" / "ada" / "convnets")
+    with_bias_folding_points(monkeypatch, tmp_path, 45.0)
+    assert cli.main(["grade-class", str(course / "submitted"), "--output-dir", str(tmp_path / "out")]) == 2
+    assert ("error: bias-folding: the gradebook's test cell gives 40 points, course_config.py's PART_POINTS gives "
+            "45 points") in capsys.readouterr().err.splitlines()
+    assert not (tmp_path / "out" / "ada").exists()
+    with open_gradebook(course) as gradebook:
+        assert gradebook.assignment_submissions("convnets") == []
+
+
+def test_merge_refuses_results_graded_with_other_points(tmp_path, monkeypatch, capsys, settings):
+    graded = dataclasses.replace(settings, part_points={**settings.part_points, "bias-folding": 45.0})
+    write_results(gradescope_results(grade_path(ADA, graded)), tmp_path / "shard" / "ada" / "results.json")
+    assert cli.main(["merge", str(tmp_path / "shard"), "--output-dir", str(tmp_path / "merged")]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"error: bias-folding: {tmp_path / 'shard' / 'ada' / 'results.json'} gives 45 points, course_config.py's "
+        "PART_POINTS gives 40 points")
+    assert not (tmp_path / "merged").exists()

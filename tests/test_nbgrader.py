@@ -227,3 +227,19 @@ def test_a_broken_course_config_stops_plain_nbgrader_with_one_line(tmp_path):
             "course_config.py: PART_POINTS gives nothing for 'bias-folding'; give its points (0 leaves the part out)",
         ], command
     assert not (root / "autograded").exists()
+
+
+def test_autograde_refuses_a_gradebook_with_other_points_than_part_points(tmp_path):
+    """PART_POINTS changed after the release: each notebook is refused with both numbers,
+    where nbgrader used to crash on a perfect score ("partial credit cannot be greater")."""
+    root = tmp_path / "course"
+    released = COURSE_ROOT / "assignment" / "convnets" / "convnets.ipynb"
+    plain_course(root, {"reference": notebook_json(solved_notebook("", released))})
+    changed = tmp_path / "course_config.py"
+    changed.write_text((COURSE_ROOT / "course_config.py").read_text().replace('"bias-folding": 40.0', '"bias-folding": 45.0'))
+    patch = ("import autograder.config, pathlib", f"autograder.config.COURSE_CONFIG = pathlib.Path({str(changed)!r})")
+    run = plain_nbgrader(root, "autograde", "convnets", python_prefix=patch)
+    assert run.returncode != 0
+    assert ("PointsMismatch: bias-folding: the gradebook's test cell gives 40 points, course_config.py's PART_POINTS "
+            "gives 45 points") in run.stderr
+    assert not (root / "autograded" / "reference" / "convnets").exists()

@@ -1,7 +1,8 @@
 """Combining the outputs of several class runs (shards) into one."""
 from pathlib import Path
 
-from ..reports.gradescope import class_results, write_results
+from ..points import check_points
+from ..reports.gradescope import class_results, part_scores, write_results
 from ..reports.grades_csv import ScoreRow
 
 
@@ -9,14 +10,17 @@ class MergeConflict(Exception):
     """Two outputs hold different results for the same student."""
 
 
-def merge_outputs(inputs, output_dir, record=None):
+def merge_outputs(inputs, output_dir, part_points, record=None):
     """Copy every `<input>/<student>/results.json` into `output_dir`; returns [ScoreRow].
-    record(student, results) is called for each student (the gradebook writer)."""
+    record(student, results) is called for each student (the gradebook writer). Results
+    graded with other points than `part_points` are refused (PointsMismatch)."""
     merged = {}
     for folder in map(Path, inputs):
         for student, path, results in class_results(folder):
             if results is None:
                 raise MergeConflict(f"{path} is not a results file")
+            check_points(part_scores(results, "max_score"), part_points, str(path),
+                         "Those results were graded with other points: grade them again (grade-class --force).")
             if student in merged and merged[student] != results:
                 raise MergeConflict(f"{student} has different results in two outputs ({path})")
             merged[student] = results
