@@ -1,6 +1,5 @@
 """A pool of grader processes, each on a CPU of its own (see sandbox/affinity.py)."""
 import multiprocessing
-import signal
 from concurrent.futures import ProcessPoolExecutor
 
 from .sandbox import affinity
@@ -10,15 +9,13 @@ CONTEXT = multiprocessing.get_context("forkserver")  # nothing inherited from th
 
 def grader_pool(workers, setup=None, setup_args=()):
     """A ProcessPoolExecutor of `workers` fresh processes; the i-th to start pins itself,
-    and its sandboxed workers, to the i-th CPU, then calls setup(i, *setup_args).
-    Ctrl-C is for the parent alone, which stops the pool: a grader finishes quietly."""
+    and its sandboxed workers, to the i-th CPU, then calls setup(i, *setup_args)."""
     started = CONTEXT.Value("i", 0)
     return ProcessPoolExecutor(max_workers=workers, mp_context=CONTEXT, initializer=_start,
                                initargs=(started, setup, setup_args))
 
 
 def _start(started, setup, setup_args):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with started.get_lock():
         index, started.value = started.value, started.value + 1
     affinity.choose_cpu(index)
