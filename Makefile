@@ -24,8 +24,11 @@ test: setup
 audit: setup
 	$(PY) -m autograder audit
 
+# FORCE=1 regenerates the master .ipynb even if it was edited by hand (the edit is lost).
 release: setup
-	$(PY) -m autograder release
+	$(PY) -m autograder release $(if $(FORCE),--force)
 
+# Only what the Makefile builds: submitted/, autograded/, feedback/ and gradebook.db are
+# the class's data, never removed here.
 clean:
-	rm -rf $(VENV) demo_output submitted autograded feedback gradebook.db
+	rm -rf $(VENV) demo_output

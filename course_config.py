@@ -1,17 +1,17 @@
-"""The course's configuration: nbgrader's settings and the autograder's own.
+"""The autograder's settings for the course (nbgrader's own are in nbgrader_config.py).
 
-nbgrader reads this file through ``--JupyterApp.config_file=course_config.py``;
-``python -m autograder nbgrader ...`` passes that flag for you. The autograder imports
-the plain settings at the top (see autograder/config.py). Edit here, nowhere else.
+Edit here, nowhere else. The file is checked as a whole before anything runs (see
+autograder/config.py): a misspelt name or key, a wrong type or a value out of range stops
+every command, nbgrader's included, with one line per problem.
 """
 import os
 
-COURSE_ID = "convnets-course"
-ASSIGNMENT = "convnets"
-
 # Points of each autograded part; a part's points are shared among its properties by
-# their weights (autograder/properties/). The written answers are graded by hand in
-# nbgrader; their points are in the notebook's cell metadata.
+# their weights (autograder/properties/). They are the only home of these numbers:
+# `make release` writes them into the notebook (each part's test cell and the table in
+# its introduction), and grading refuses a notebook, gradebook or results that disagree.
+# The written answers are graded by hand in nbgrader; their points are in the text form
+# of the notebook (solutions/convnets_notebook.py), in their cells' metadata.
 PART_POINTS = {
     "sigmoid-graph": 30.0,
     "sigmoid-gradient": 30.0,
@@ -30,7 +30,8 @@ VISIBILITY = {}
 
 # Seeds every hidden property test: the same secret gives the same examples, so the
 # same submission gets the same score on every run and machine. Set your own secret in
-# the environment so that students cannot reproduce the exact examples.
+# the environment so that students cannot reproduce the exact examples; while the secret
+# starts with "change-me" (this repository's), grading and `doctor` warn about it.
 COURSE_SECRET = os.environ.get("CONVNETS_COURSE_SECRET", "change-me: convnets demo secret")
 
 # Examples hypothesis tries per property before it calls the property satisfied. The
@@ -52,33 +53,3 @@ SUBMISSION_TIMEOUT_SECONDS = 600.0
 # time is capped at SUBMISSION_TIMEOUT_SECONDS. See `python -m autograder doctor`.
 WORKER_MEMORY_MB = 1024
 
-
-if "get_config" in globals():  # only when nbgrader reads this file
-    import sys
-
-    COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
-    sys.path.insert(0, COURSE_ROOT)
-
-    c = get_config()  # noqa: F821
-    c.CourseDirectory.course_id = COURSE_ID
-    c.CourseDirectory.root = COURSE_ROOT
-    c.CourseDirectory.source_directory = "solutions"
-    c.CourseDirectory.release_directory = "assignment"
-
-    # Autograde through the sandboxed grader instead of executing the notebook in a
-    # kernel: student code never shares a process with the tests (nbgrader_bridge/).
-    c.Autograde.autograde_preprocessors = [
-        "autograder.nbgrader_bridge.SandboxedGrading",
-        "nbgrader.preprocessors.IgnorePattern",
-        "nbconvert.preprocessors.ClearMetadataPreprocessor",
-        "nbgrader.preprocessors.LimitOutput",
-        "nbgrader.preprocessors.SaveAutoGrades",
-        "nbgrader.preprocessors.AssignLatePenalties",
-        "nbgrader.preprocessors.CheckCellMetadata",
-    ]
-    # Feedback shows each part's messages, never the hidden test cells' source.
-    c.GenerateFeedback.preprocessors = [
-        "nbgrader.preprocessors.GetGrades",
-        "nbgrader.preprocessors.ClearHiddenTests",
-        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    ]

@@ -2,8 +2,12 @@
 on a class, audit the suites, check the sandbox, make the release, run the demo, or run
 nbgrader with the course's configuration."""
 import argparse
+import sys
 
-from .config import load_settings
+from .config import CourseConfigError, load_settings
+from .points import PointsMismatch
+
+INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
 
 
 def main(argv=None):
@@ -38,23 +42,44 @@ def main(argv=None):
     audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
 
     commands.add_parser("doctor", help="show which sandbox protections are active here, checked in a live worker")
-    commands.add_parser("release", help="regenerate the master notebook, assignment/ and sample_class/")
+    release = commands.add_parser("release", help="regenerate the master notebook, assignment/ and sample_class/")
+    release.add_argument("--force", action="store_true", help="even if the master .ipynb was edited by hand: the edit is lost")
     commands.add_parser("demo", help="grade the sample class both ways and print the scores")
     passthrough = commands.add_parser("nbgrader", help="run nbgrader with course_config.py, e.g. nbgrader autograde convnets")
     passthrough.add_argument("arguments", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
-    return COMMANDS[args.command](args)
+    try:
+        settings = load_settings()  # checked as a whole before anything runs
+        return COMMANDS[args.command](args, settings)
+    except (CourseConfigError, PointsMismatch) as problem:
+        print("\n".join(f"error: {line}" for line in str(problem).splitlines()), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted: stopped before finishing; what was written is whole (run it again to finish).",
+              file=sys.stderr)
+        return INTERRUPTED
 
 
-def run_grade(args):
+def warn_if_default_secret(settings):
+    """One line on stderr if COURSE_SECRET is the repository's own."""
+    if settings.default_secret:
+        print("warning: COURSE_SECRET is this repository's default, so students can reproduce the hidden "
+              "examples; set CONVNETS_COURSE_SECRET to a secret of your own", file=sys.stderr)
+
+
+def run_grade(args, settings):
     from .grader import grade_path
+    from .points import check_points, notebook_file_points
     from .reports.files import write_atomically
     from .reports.gradescope import gradescope_results, write_results
     from .reports.junit import junit_xml
     from .reports.markdown import markdown_summary, points_line
 
-    report = grade_path(args.submission, load_settings())
+    check_points(notebook_file_points(args.submission), settings.part_points, "the notebook's test cell",
+                 "The notebook was made from a release with other points: set PART_POINTS back, or release again "
+                 "(`make release`) and grade notebooks made from that release.", every_part=False)
+    report = grade_path(args.submission, settings)
     results = gradescope_results(report)
     write_results(results, args.output)
     if args.junit:
@@ -68,29 +93,30 @@ def run_grade(args):
     return 0
 
 
-def run_grade_class(args):
+def run_grade_class(args, settings):
     from .class_grading.command import UnreadableGradebook, grade_class_command
     from .class_grading.roster import RosterError
 
+    warn_if_default_secret(settings)
     try:
-        return grade_class_command(args.folder, args.output_dir, load_settings(), args.workers, args.shard, args.force)
+        return grade_class_command(args.folder, args.output_dir, settings, args.workers, args.shard, args.force)
     except (RosterError, UnreadableGradebook) as problem:
         print(f"error: {problem}")
         return 2
 
 
-def run_merge(args):
+def run_merge(args, settings):
     from .class_grading.command import UnreadableGradebook, merge_command
     from .class_grading.merge import MergeConflict
 
     try:
-        return merge_command(args.inputs, args.output_dir, args.course)
+        return merge_command(args.inputs, args.output_dir, settings.part_points, args.course)
     except (MergeConflict, UnreadableGradebook) as problem:
         print(f"error: {problem}")
         return 2
 
 
-def run_report(args):
+def run_report(args, settings):
     from .reports.class_report import NoResults, write_class_report
 
     try:
@@ -101,11 +127,10 @@ def run_report(args):
     return 0
 
 
-def run_audit(args):
+def run_audit(args, settings):
     from .audit.run import (audit_summary, clause_summary, mutation_summary, run_audit, run_mutation_audit,
                             run_vacuous_audit, stale_equivalents, vacuous_summary)
 
-    settings = load_settings()
     rows = run_audit(settings, jobs=args.jobs)
     print(audit_summary(rows), flush=True)
     clauses = clause_summary(rows)
@@ -119,27 +144,34 @@ def run_audit(args):
     return 0 if ok else 1
 
 
-def run_doctor(args):
+def run_doctor(args, settings):
     from .doctor import run_doctor
 
-    return run_doctor(load_settings())
+    warn_if_default_secret(settings)
+    return run_doctor(settings)
 
 
-def run_release(args):
+def run_release(args, settings):
+    from .notebook_source import EditedMaster
     from .release import make_release
 
-    make_release()
+    try:
+        make_release(settings, force=args.force)
+    except EditedMaster as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     print("Wrote solutions/convnets/convnets.ipynb, assignment/convnets/ and sample_class/.")
     return 0
 
 
-def run_demo(args):
+def run_demo(args, settings):
     from .demo import run_demo
 
-    return run_demo(load_settings())
+    warn_if_default_secret(settings)
+    return run_demo(settings)
 
 
-def run_nbgrader(args):
+def run_nbgrader(args, settings):
     from .nbgrader_bridge.command import nbgrader
 
     return nbgrader(*args.arguments, check=False).returncode

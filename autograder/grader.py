@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from dataclasses import dataclass, field
 
+from .config import visibility_problems
 from .properties import PART_NAMES, properties_of
 from .properties.fixtures import with_fixtures
 from .properties.runner import failed, run_property
@@ -56,16 +57,14 @@ class GradeReport:
 def property_points(settings):
     """[(property, points)]: each part's points shared among its properties by weight; a
     part with no points (left out of the course, see course_config.py) has no tests."""
-    shares, known = [], set()
-    for part in PART_NAMES:
-        known |= {part, *(f"{part}: {p.name}" for p in properties_of(part))}
+    problems = visibility_problems(settings.visibility)
+    if problems:
+        raise ValueError("course_config.py: " + "; ".join(problems))
+    shares = []
     for part in graded_parts(settings):
         props, points = properties_of(part), settings.part_points[part]
         total = sum(p.weight for p in props)
         shares += [(p, round(points * p.weight / total, 6)) for p in props]
-    unknown = set(settings.visibility) - known
-    if unknown:
-        raise ValueError(f"course_config.py: VISIBILITY names no part or \"part: property\": {', '.join(sorted(unknown))}")
     return shares
 
 

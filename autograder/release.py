@@ -6,9 +6,9 @@ from pathlib import Path
 
 from .audit.catalogue import CATALOGUE
 from .audit.mutants import notebook_json, solved_notebook
-from .config import COURSE_ROOT, load_settings
+from .config import COURSE_ROOT
 from .nbgrader_bridge.course import new_course
-from .notebook_source import parts_left_out, write_master
+from .notebook_source import write_master
 
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 # Students of the bundled sample class: who they are and which catalogue entry they
@@ -36,10 +36,11 @@ def sample_notebook(student, released):
     return notebook_json(solved_notebook(override, released / "convnets.ipynb"))
 
 
-def make_release():
-    """Regenerate solutions/convnets/convnets.ipynb, assignment/ and sample_class/,
-    without the parts course_config.py gives no points."""
-    write_master(left_out=parts_left_out(load_settings()))
+def make_release(settings, force=False):
+    """Regenerate solutions/convnets/convnets.ipynb (refused if it was edited by hand,
+    unless `force`), assignment/ and sample_class/, with PART_POINTS' points and
+    without the parts it gives none."""
+    write_master(settings.part_points, force=force)
     released = generate_release()
     target = COURSE_ROOT / "assignment" / "convnets"
     shutil.rmtree(target, ignore_errors=True)

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from autograder.audit.catalogue import CATALOGUE  # noqa: E402
 from autograder.audit.mutants import notebook_json, solved_notebook  # noqa: E402
 from autograder.nbgrader_bridge.course import new_course, open_gradebook  # noqa: E402
+from autograder.notebook import UNSAFE_OPT_IN  # noqa: E402
 from autograder.reports.gradescope import class_results  # noqa: E402
 
 STOCK_CONFIG = '''
@@ -92,7 +93,9 @@ def stock_nbgrader(course):
     command = [sys.executable, "-m", "nbgrader", "autograde", "convnets", f"--JupyterApp.config_file={config.with_suffix('')}",
                f"--CourseDirectory.root={course}", "--log-level=ERROR"]
     scripts = str(Path(sys.executable).parent)
-    environment = {**os.environ, "PATH": scripts + os.pathsep + os.environ["PATH"], "PYTHONWARNINGS": "ignore"}
+    environment = {**os.environ, "PATH": scripts + os.pathsep + os.environ["PATH"], "PYTHONWARNINGS": "ignore",
+                   UNSAFE_OPT_IN: "1"}  # the hidden cells grade in the kernel: stock nbgrader is what is timed
+    (course / "nbgrader_config.py").unlink()  # nbgrader loads it from the course folder, too
     return timed(command, cwd=course, env=environment, stderr=subprocess.DEVNULL)  # kernels warn about TCP
 
 

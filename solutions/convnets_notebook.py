@@ -13,11 +13,11 @@
 #
 # | part | what you write | points |
 # |---|---|---|
-# | 1. `sigmoid-graph` | four nodes, `Chain`, `sigmoid_graph` | 30 |
-# | 2. `sigmoid-gradient` | a stable `sigmoid`, `sigmoid_grad`, the fused `Sigmoid` node | 30 |
-# | 3. `bias-folding` | `threshold`, `fold_biases` | 40 |
-# | written | two short explanations (parts 2 and 3), graded by hand | 20 |
-# | 4. `conv-folding` | per-neuron thresholds in `fold_biases`, `fold_conv_thresholds`, and a short explanation | 30 + 5 |
+# | 1. `sigmoid-graph` | four nodes, `Chain`, `sigmoid_graph` | {points:tests-sigmoid-graph} |
+# | 2. `sigmoid-gradient` | a stable `sigmoid`, `sigmoid_grad`, the fused `Sigmoid` node | {points:tests-sigmoid-gradient} |
+# | 3. `bias-folding` | `threshold`, `fold_biases` | {points:tests-bias-folding} |
+# | written | two short explanations (parts 2 and 3), graded by hand | {points:answer-sigmoid-derivative} + {points:answer-threshold-expressivity} |
+# | 4. `conv-folding` | per-neuron thresholds in `fold_biases`, `fold_conv_thresholds`, and a short explanation | {points:tests-conv-folding} + {points:answer-conv-padding} |
 #
 # **How your code is graded.** Write your code where it says `YOUR CODE HERE` and keep
 # every name and signature as it is. After each part, a cell of quick checks lets you
@@ -188,7 +188,7 @@ from graph_figure import draw_chain
 
 draw_chain(sigmoid_graph(), x=0.5);
 
-# %% nbgrader={"grade": true, "grade_id": "tests-sigmoid-graph", "locked": true, "points": 30, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "tests-sigmoid-graph", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # The hidden tests of part 1 (sigmoid-graph) run in this cell when your notebook is graded.
 ### BEGIN HIDDEN TESTS
 from autograder.notebook import run_hidden_suite
@@ -281,7 +281,7 @@ assert np.allclose(node.backward(np.array([1.0, 3.0])), [0.25, 3 * s[1] * (1 - s
 assert np.allclose(sigmoid_grad(np.array([0.5])), [0.25])
 print("Part 2 quick checks passed.")
 
-# %% nbgrader={"grade": true, "grade_id": "tests-sigmoid-gradient", "locked": true, "points": 30, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "tests-sigmoid-gradient", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # The hidden tests of part 2 (sigmoid-gradient) run in this cell when your notebook is graded.
 ### BEGIN HIDDEN TESTS
 from autograder.notebook import run_hidden_suite
@@ -390,7 +390,7 @@ folded = fold_biases(weights, biases, t)
 assert np.allclose(mlp_forward(weights, folded, x, relu), mlp_forward(weights, biases, x, lambda z: threshold(z, t)))
 print("Part 3 quick checks passed.")
 
-# %% nbgrader={"grade": true, "grade_id": "tests-bias-folding", "locked": true, "points": 40, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "tests-bias-folding", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # The hidden tests of part 3 (bias-folding) run in this cell when your notebook is graded.
 ### BEGIN HIDDEN TESTS
 from autograder.notebook import run_hidden_suite
@@ -570,7 +570,7 @@ figure.colorbar(image, ax=axes);
 # layer's input is not shifted.
 # ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "tests-conv-folding", "locked": true, "points": 30, "schema_version": 3, "solution": false, "task": false} tags=["conv-folding"]
+# %% nbgrader={"grade": true, "grade_id": "tests-conv-folding", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["conv-folding"]
 # The hidden tests of part 4 (conv-folding) run in this cell when your notebook is graded.
 ### BEGIN HIDDEN TESTS
 from autograder.notebook import run_hidden_suite

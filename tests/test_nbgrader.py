@@ -1,11 +1,16 @@
-"""nbgrader's round trip through course_config.py: generate, autograde, export, feedback;
-the hidden test cells run in a real kernel give the same scores; a killed autograde resumes."""
+"""nbgrader's round trip through nbgrader_config.py: generate, autograde, export, feedback;
+the hidden test cells run in a real kernel give the same scores; a killed autograde resumes.
+Plain `nbgrader` in a course folder grades through the sandbox too, stops on a broken
+configuration, and the hidden cells refuse to grade in a kernel under autograde."""
 import csv
+import os
 from html import escape
 import shutil
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -18,6 +23,7 @@ from autograder.nbgrader_bridge.command import nbgrader, nbgrader_command
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.nbgrader_bridge.resume import unfinished_autogrades
+from autograder.notebook import REFUSAL
 from autograder.notebook_source import MASTER_NOTEBOOK
 from autograder.properties import PART_NAMES
 
@@ -135,3 +141,105 @@ def test_autograde_killed_midway_then_rerun_grades_every_student_once(tmp_path, 
             report = grade_path(sample_class / student / "convnets.ipynb", settings)
             assert code_scores(root, student) == {f"tests-{p}": report.part_score(p) for p in PART_NAMES}
             assert (root / "autograded" / student / "convnets" / "convnets.ipynb").is_file()
+
+
+# A student's cell that, run in a kernel next to the hidden test cells, replaces what they
+# call: full marks in a kernel, nothing in the sandbox (which cannot import the grader).
+FORGED_HIDDEN_SUITE = """
+import autograder.notebook
+autograder.notebook.run_hidden_suite = lambda part, namespace: {"sigmoid-graph": 30.0, "sigmoid-gradient": 30.0,
+                                                                  "bias-folding": 40.0, "conv-folding": 30.0}[part]
+"""
+FULL_MARKS = {"tests-sigmoid-graph": 30, "tests-sigmoid-gradient": 30, "tests-bias-folding": 40, "tests-conv-folding": 30}
+
+
+def plain_course(root, submissions):
+    """A scratch course (new_course) with {student: notebook text} submitted."""
+    new_course(root)
+    for student, text in submissions.items():
+        folder = root / "submitted" / student / "convnets"
+        folder.mkdir(parents=True)
+        (folder / "convnets.ipynb").write_text(text)
+    return root
+
+
+def plain_nbgrader(root, *args, python_prefix=()):
+    """`nbgrader ARGS` as an instructor types it in the course folder: no wrapper, no flag.
+    python_prefix: statements run first in nbgrader's process (`python -c`)."""
+    code = "; ".join([*python_prefix, "import sys", "from nbgrader.apps.nbgraderapp import main",
+                      f"sys.argv = ['nbgrader', *{list(args)!r}]", "main()"])
+    environment = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+                   "CONVNETS_MAX_EXAMPLES": "10"}  # the configuration is under test, not the suites
+    return subprocess.run([sys.executable, "-c", code], cwd=root, env=environment, capture_output=True, text=True)
+
+
+def forged_notebook(released):
+    notebook = nbformat.read(released, as_version=4)
+    first = next(c for c in notebook.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+    first.source += "\n" + FORGED_HIDDEN_SUITE
+    return nbformat.writes(notebook)
+
+
+def test_plain_nbgrader_autograde_in_the_course_folder_grades_in_the_sandbox(tmp_path):
+    root = tmp_path / "course"
+    released = COURSE_ROOT / "assignment" / "convnets" / "convnets.ipynb"
+    plain_course(root, {"forger": forged_notebook(released), "reference": notebook_json(solved_notebook("", released))})
+    run = plain_nbgrader(root, "autograde", "convnets")
+    assert run.returncode == 0, run.stderr
+    assert code_scores(root, "reference") == FULL_MARKS
+    assert set(code_scores(root, "forger").values()) == {0}  # 130 in a kernel
+
+
+def test_hidden_cells_refuse_in_a_kernel_under_autograde(tmp_path):
+    """The sandbox dropped out (no nbgrader_config.py): nbgrader runs the notebook in a
+    kernel, and the hidden cells give 0 points and say how to fix it."""
+    root = tmp_path / "course"
+    released = COURSE_ROOT / "assignment" / "convnets" / "convnets.ipynb"
+    plain_course(root, {"reference": notebook_json(solved_notebook("", released))})
+    (root / "nbgrader_config.py").unlink()
+    assert plain_nbgrader(root, "autograde", "convnets").returncode == 0
+    assert set(code_scores(root, "reference").values()) == {0}
+    graded = nbformat.read(root / "autograded" / "reference" / "convnets" / "convnets.ipynb", as_version=4)
+    outputs = [cell.outputs[0].text for cell in graded.cells if cell.get("id", "").startswith("tests-")]
+    assert len(outputs) == 4 and all(REFUSAL in text for text in outputs)
+
+
+def test_nbgrader_validate_still_runs_the_hidden_cells(tmp_path):
+    root = new_course(tmp_path / "course")
+    run = plain_nbgrader(root, "validate", "solutions/convnets/convnets.ipynb")
+    assert run.returncode == 0 and "Success! Your notebook passes all the tests." in run.stdout, run.stdout + run.stderr
+
+
+def test_a_broken_course_config_stops_plain_nbgrader_with_one_line(tmp_path):
+    root = tmp_path / "course"
+    released = COURSE_ROOT / "assignment" / "convnets" / "convnets.ipynb"
+    plain_course(root, {"reference": notebook_json(solved_notebook("", released))})
+    broken = tmp_path / "course_config.py"
+    broken.write_text((COURSE_ROOT / "course_config.py").read_text().replace('"bias-folding": 40.0', '"bias-foldng": 40.0'))
+    patch = ("import autograder.config, pathlib", f"autograder.config.COURSE_CONFIG = pathlib.Path({str(broken)!r})")
+    for command in (["autograde", "convnets"], ["generate_feedback", "convnets"], ["export"]):
+        run = plain_nbgrader(root, *command, python_prefix=patch)
+        assert run.returncode != 0, command
+        assert "Traceback" not in run.stderr
+        assert run.stderr.strip().splitlines() == [
+            "error: nbgrader stopped, nothing was run: course_config.py: PART_POINTS has 'bias-foldng', which is no part "
+            "(the parts: sigmoid-graph, sigmoid-gradient, bias-folding, conv-folding)",
+            "course_config.py: PART_POINTS gives nothing for 'bias-folding'; give its points (0 leaves the part out)",
+        ], command
+    assert not (root / "autograded").exists()
+
+
+def test_autograde_refuses_a_gradebook_with_other_points_than_part_points(tmp_path):
+    """PART_POINTS changed after the release: each notebook is refused with both numbers,
+    where nbgrader used to crash on a perfect score ("partial credit cannot be greater")."""
+    root = tmp_path / "course"
+    released = COURSE_ROOT / "assignment" / "convnets" / "convnets.ipynb"
+    plain_course(root, {"reference": notebook_json(solved_notebook("", released))})
+    changed = tmp_path / "course_config.py"
+    changed.write_text((COURSE_ROOT / "course_config.py").read_text().replace('"bias-folding": 40.0', '"bias-folding": 45.0'))
+    patch = ("import autograder.config, pathlib", f"autograder.config.COURSE_CONFIG = pathlib.Path({str(changed)!r})")
+    run = plain_nbgrader(root, "autograde", "convnets", python_prefix=patch)
+    assert run.returncode != 0
+    assert ("PointsMismatch: bias-folding: the gradebook's test cell gives 40 points, course_config.py's PART_POINTS "
+            "gives 45 points") in run.stderr
+    assert not (root / "autograded" / "reference" / "convnets").exists()

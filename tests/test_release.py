@@ -1,5 +1,6 @@
 """The committed notebooks are what the tools generate, and the student API is the pinned one."""
 import ast
+import subprocess
 
 import nbformat
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from autograder.audit.mutants import without_markers
 from autograder.config import COURSE_ROOT, load_settings
 from autograder.nbgrader_bridge.preprocessor import part_of
-from autograder.notebook_source import MASTER_NOTEBOOK, build_master, notebook_text, parts_left_out
+from autograder.notebook_source import MASTER_NOTEBOOK, TEXT_FORM, EditedMaster, build_master, notebook_text, write_master
 from autograder.properties import PART_NAMES, properties_of
 from autograder.release import ROSTER, SAMPLE_CLASS, generate_release, sample_notebook
 
@@ -24,8 +25,7 @@ def fresh_release():
 
 
 def test_master_notebook_is_generated_from_its_text_form():
-    left_out = parts_left_out(load_settings())
-    assert MASTER_NOTEBOOK.read_text(encoding="utf-8") == notebook_text(build_master(left_out=left_out))
+    assert MASTER_NOTEBOOK.read_text(encoding="utf-8") == notebook_text(build_master(load_settings().part_points))
 
 
 def test_committed_release_is_what_nbgrader_generates(fresh_release):
@@ -66,7 +66,7 @@ def test_stubs_and_reference_share_names_signatures_and_docstrings():
 def test_every_hidden_test_cell_is_a_locked_part_worth_the_configured_points():
     settings = load_settings()
     graded = {}
-    for cell in build_master(left_out=parts_left_out(settings)).cells:
+    for cell in build_master(settings.part_points).cells:
         nbgrader = cell.metadata["nbgrader"]
         if nbgrader.get("grade") and cell.cell_type == "code":
             assert nbgrader["locked"] and not nbgrader["solution"]
@@ -87,3 +87,39 @@ def test_release_has_no_solution_or_hidden_test():
     text = (RELEASE / "convnets.ipynb").read_text(encoding="utf-8")
     for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "run_hidden_suite", "Rubric", "return -grad_y / self.x**2"):
         assert secret not in text
+
+
+def test_part_points_give_the_test_cells_and_the_intro_table_their_points():
+    points = {**load_settings().part_points, "bias-folding": 45.0}
+    master = build_master(points)
+    cell = next(c for c in master.cells if c.id == "tests-bias-folding")
+    assert cell.metadata["nbgrader"]["points"] == 45
+    intro = next(c for c in master.cells if c.id == "intro").source
+    assert "| 3. `bias-folding` | `threshold`, `fold_biases` | 45 |" in intro
+    assert "| written | two short explanations (parts 2 and 3), graded by hand | 10 + 10 |" in intro
+    assert "{points:" not in notebook_text(master)
+    # Their only home is course_config.py: the text form's test cells carry no points.
+    assert not [line for line in TEXT_FORM.read_text().splitlines() if '"tests-' in line and '"points"' in line]
+
+
+def test_release_refuses_to_overwrite_a_hand_edited_master(tmp_path):
+    points = load_settings().part_points
+    text_form, notebook, digest = tmp_path / "convnets_notebook.py", tmp_path / "convnets.ipynb", tmp_path / "digest"
+    text_form.write_text(TEXT_FORM.read_text())
+    write_master(points, text_form, notebook, digest)
+    text_form.write_text(text_form.read_text().replace("# ## Part 1:", "# ## Part one:"))
+    write_master(points, text_form, notebook, digest)  # the text form edited: that is the workflow
+    assert "## Part one:" in notebook.read_text()
+    edited = notebook.read_text().replace("## Part one:", "## Part 1, edited in Jupyter:")
+    notebook.write_text(edited)
+    with pytest.raises(EditedMaster, match=r"was edited after it was generated.*jupytext --to py:percent.*--force"):
+        write_master(points, text_form, notebook, digest)
+    assert notebook.read_text() == edited
+    write_master(points, text_form, notebook, digest, force=True)
+    assert "## Part one:" in notebook.read_text()
+
+
+def test_make_clean_removes_only_what_it_built():
+    recipe = subprocess.run(["make", "-n", "clean"], cwd=COURSE_ROOT, capture_output=True, text=True, check=True).stdout
+    removed = set(recipe.split()) - {"rm", "-rf"}
+    assert removed == {".venv", "demo_output"}  # submitted/, autograded/, feedback/, gradebook.db: the class's data

@@ -4,6 +4,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from ..points import check_points
 from ..reports.gradescope import part_scores
 from ..reports.grades_csv import write_grades_csv
 from ..reports.progress import Progress
@@ -25,7 +26,7 @@ def grade_class_command(folder, output_dir, settings, workers=None, shard=None, 
     print(f"Grading {len(entries)} submissions from {folder} with {workers} workers into {output_dir}"
           + (f"; gradebook {gradebook_file}" if gradebook_file and gradebook_file.exists() else ""), flush=True)
     progress = Progress(len(entries))
-    with _gradebook_writer(gradebook_file) as record:
+    with _gradebook_writer(gradebook_file, settings.part_points) as record:
         results = grade_class(entries, output_dir, settings, workers, force=force, record=record, progress=progress)
     progress.close()
     write_grades_csv(Path(output_dir) / "grades.csv", results.rows)
@@ -35,10 +36,11 @@ def grade_class_command(folder, output_dir, settings, workers=None, shard=None, 
     return _exit_status(results.failures)
 
 
-def merge_command(inputs, output_dir, course=None):
-    """Merge class outputs into one folder and grades.csv (and the course's gradebook)."""
-    with _gradebook_writer(Path(course) / "gradebook.db" if course else None) as record:
-        results = merge_outputs(inputs, output_dir, record=record)
+def merge_command(inputs, output_dir, part_points, course=None):
+    """Merge class outputs into one folder and grades.csv (and the course's gradebook);
+    results or a gradebook whose points disagree with `part_points` are refused."""
+    with _gradebook_writer(Path(course) / "gradebook.db" if course else None, part_points) as record:
+        results = merge_outputs(inputs, output_dir, part_points, record=record)
     write_grades_csv(Path(output_dir) / "grades.csv", results.rows)
     print(summary_table(results.rows))
     print(f"Merged {len(results.rows)} students from {len(inputs)} outputs into {output_dir}")
@@ -61,15 +63,20 @@ class UnreadableGradebook(Exception):
 
 
 @contextlib.contextmanager
-def _gradebook_writer(path):
+def _gradebook_writer(path, part_points):
     """record(student, results) into the gradebook at `path`, if there is one; the
     submission's time travels in the results, so a merge of shards keeps it too.
+    A gradebook whose test cells are worth other points than `part_points` is refused
+    before anything is graded (PointsMismatch).
     The gradebook is opened when the first results arrive: importing nbgrader takes
     seconds, which the grader processes spend grading."""
     if path is None or not path.exists():
         yield lambda student, results: None
         return
     _check_readable(path)
+    check_points(_gradebook_points(path), part_points, "the gradebook's test cell",
+                 "Make them agree: `make release`, then `python -m autograder nbgrader generate_assignment convnets "
+                 "--force` (the gradebook takes the release's points).")
     with contextlib.ExitStack() as stack:
         opened = []
 
@@ -92,3 +99,17 @@ def _check_readable(path):
             database.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as error:
         raise UnreadableGradebook(f"{path} cannot be read as a gradebook ({error}); nothing was graded") from None
+
+
+def _gradebook_points(path):
+    """{part: points} of the convnets notebook's test cells in the gradebook at `path`
+    (read with the standard library, like _check_readable: nbgrader loads later)."""
+    query = ("SELECT cell.name, grade.max_score FROM grade_cells AS grade JOIN base_cell AS cell ON cell.id = grade.id "
+             "JOIN notebook ON notebook.id = cell.notebook_id JOIN assignment ON assignment.id = notebook.assignment_id "
+             "WHERE assignment.name = 'convnets' AND notebook.name = 'convnets' AND cell.name LIKE 'tests-%'")
+    with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as database:
+        try:
+            rows = database.execute(query).fetchall()
+        except sqlite3.DatabaseError:  # no tables yet: nbgrader has not released the assignment into it
+            rows = []
+    return {name.removeprefix("tests-"): points for name, points in rows}

@@ -1,4 +1,6 @@
-"""Running nbgrader with the course's configuration, so nobody has to type the flag."""
+"""Running nbgrader with the course's configuration from any folder, resuming what a
+killed autograde left. In the course folder plain `nbgrader` loads the same
+configuration (nbgrader_config.py) by itself."""
 import os
 import subprocess
 import sys
@@ -9,7 +11,7 @@ from .resume import remove_unfinished_autogrades
 
 
 def nbgrader(*args, course_root=COURSE_ROOT, check=True, quiet=False):
-    """Run `nbgrader ARGS` with course_config.py; course_root overrides the course folder.
+    """Run `nbgrader ARGS` with nbgrader_config.py; course_root overrides the course folder.
     quiet: only errors, and none of the library warnings nbgrader's own code triggers.
     Before `autograde`, what a killed earlier run left unfinished is cleared (resume.py)."""
     if args[:1] == ("autograde",):
@@ -20,11 +22,11 @@ def nbgrader(*args, course_root=COURSE_ROOT, check=True, quiet=False):
 
 
 def nbgrader_command(*args, course_root=COURSE_ROOT, quiet=False):
-    """(command, environment) that run `nbgrader ARGS` with course_config.py."""
+    """(command, environment) that run `nbgrader ARGS` with the project's nbgrader_config.py."""
     command = [
         sys.executable, "-m", "nbgrader", *args,
         # Without ".py": nbgrader looks for "<name>.py"; Jupyter loads both .py and .json.
-        f"--JupyterApp.config_file={COURSE_ROOT / 'course_config'}",
+        f"--JupyterApp.config_file={COURSE_ROOT / 'nbgrader_config'}",
         f"--CourseDirectory.root={course_root}",
     ] + (["--log-level=ERROR"] if quiet else [])
     # nbgrader runs `alembic` for its gradebook: the environment's scripts must be on PATH.

@@ -11,9 +11,12 @@ from .command import nbgrader
 
 
 def new_course(root):
-    """Copy solutions/ into `root` and release it there (assignment/convnets/); returns root.
-    A scratch course keeps the project's own gradebook.db out of it."""
+    """Copy solutions/ and nbgrader_config.py into `root` and release it there
+    (assignment/convnets/); returns root. Plain `nbgrader` run in `root` grades through
+    the sandbox, as in the project's folder. A scratch course keeps the project's own
+    gradebook.db out of it."""
     shutil.copytree(COURSE_ROOT / "solutions", root / "solutions")
+    shutil.copy(COURSE_ROOT / "nbgrader_config.py", root)
     nbgrader("generate_assignment", "convnets", course_root=root, quiet=True)
     return root
 

@@ -13,10 +13,12 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..config import load_settings
 from ..grader import grade_cells
+from ..points import TEST_CELL_PREFIX, check_points, test_cell_points
 from ..properties import PART_NAMES
 from ..submission import notebook_cells
 
-TEST_CELL_PREFIX = "tests-"
+REGENERATE = ("Make them agree: `make release`, then `python -m autograder nbgrader generate_assignment convnets "
+              "--force` (the gradebook takes the release's points), then autograde again.")
 
 
 def part_of(cell):
@@ -28,8 +30,12 @@ def part_of(cell):
 
 class SandboxedGrading(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
+        """Grade `nb` in the sandbox; PointsMismatch if its test cells, whose points
+        nbgrader has restored from the gradebook, disagree with PART_POINTS."""
+        settings = load_settings()
+        check_points(test_cell_points(nb), settings.part_points, "the gradebook's test cell", REGENERATE)
         course_root = self.config.CourseDirectory.get("root")  # hidden from the worker
-        report = grade_cells(notebook_cells(nb), load_settings(), hidden=[course_root] if course_root else [])
+        report = grade_cells(notebook_cells(nb), settings, hidden=[course_root] if course_root else [])
         preamble = "".join(f"Note: {note}\n" for note in report.notes)
         for cell in nb.cells:
             part = part_of(cell)

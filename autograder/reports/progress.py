@@ -6,11 +6,12 @@ from tqdm import tqdm
 
 
 class Progress:
-    def __init__(self, total, already_done=0, stream=sys.stderr):
-        self.total, self.count, self.stream = total, already_done, stream
+    def __init__(self, total, already_done=0, stream=None):
+        """stream: where progress goes; sys.stderr as it is when the run starts, by default."""
+        self.total, self.count, self.stream = total, already_done, stream or sys.stderr
         self.bar = None
-        if stream.isatty():
-            self.bar = tqdm(total=total, initial=already_done, unit="submission", file=stream, dynamic_ncols=True)
+        if self.stream.isatty():
+            self.bar = tqdm(total=total, initial=already_done, unit="submission", file=self.stream, dynamic_ncols=True)
 
     def advance(self, row):
         """One more student graded (a ScoreRow)."""
