@@ -4,6 +4,7 @@ import json
 import socket
 import struct
 import threading
+import time
 import tracemalloc
 
 import numpy as np
@@ -12,6 +13,9 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograder.sandbox import wire
+from autograder.sandbox.client import SandboxedSubmission
+from autograder.sandbox.deadline import DeadlineReader
+from autograder.sandbox.remote import WorkerLost
 
 
 def roundtrip(value):
@@ -305,3 +309,68 @@ def test_arrays_over_the_limits_stay_behind_handles():
     back = roundtrip(value)
     assert back[:2] == [(1, "ndarray"), (2, "ndarray")] and back[2].shape == (wire.MAX_ARRAY_ELEMENTS,)
 
+
+# --- the deadline: a reply must come whole in time ----------------------------------------
+
+def trickle(sock, data, pause):
+    for byte in data:
+        try:
+            sock.send(bytes([byte]))
+        except OSError:
+            return
+        time.sleep(pause)
+
+
+def test_a_trickled_reply_times_out_at_the_deadline_not_byte_by_byte():
+    ours, theirs = socket.socketpair()
+    clock = DeadlineReader(ours)
+    reader = io.BufferedReader(clock)
+    threading.Thread(target=trickle, args=(theirs, wire.pack({"id": 1}), 0.05), daemon=True).start()
+    started = time.monotonic()
+    clock.deadline = started + 0.5
+    with pytest.raises(TimeoutError):
+        wire.recv_message(reader)
+    assert time.monotonic() - started < 0.8
+    theirs.close()
+
+
+def test_a_reply_in_time_is_read_whole():
+    ours, theirs = socket.socketpair()
+    clock = DeadlineReader(ours)
+    clock.deadline = time.monotonic() + 5
+    send_in_background(theirs, wire.pack({"id": 1}, [np.arange(100_000.0)]))
+    header, arrays = wire.recv_message(io.BufferedReader(clock))
+    assert header == {"id": 1} and np.array_equal(arrays[0], np.arange(100_000.0))
+
+
+TRICKLING_WORKER = """
+import sys, time
+_wire = sys.modules["autograder.sandbox.wire"]
+
+def slowly(sock, header, arrays=()):
+    for byte in _wire.pack(header, arrays):
+        sock.send(bytes([byte]))
+        time.sleep(0.05)
+
+def f():
+    _wire.send_message = slowly
+"""
+
+
+def test_a_worker_trickling_its_reply_loses_the_call_in_its_time_limit(settings):
+    with SandboxedSubmission(settings) as student:
+        student.load([{"label": "cell", "source": TRICKLING_WORKER}])
+        started = time.monotonic()
+        with pytest.raises(WorkerLost, match="timed out"):
+            student.call("f")
+        assert time.monotonic() - started < settings.call_timeout + 1
+
+
+def test_a_trickled_reply_ends_with_the_submissions_time(settings):
+    with SandboxedSubmission(settings) as student:
+        student.load([{"label": "cell", "source": TRICKLING_WORKER}])
+        student.deadline = time.monotonic() + 0.5
+        started = time.monotonic()
+        with pytest.raises(WorkerLost, match="timed out"):
+            student.call("f")
+        assert time.monotonic() - started < 1.2
