@@ -177,6 +177,7 @@ def npy_part(descr, shape, body=b"", fortran=False):
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header) + 1) + header + b"\n" + body
 
 
+REPLY = b'{"ok": true, "value": {"$array": 0}, "warnings": [], "id": 1}'
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
                         st.sampled_from(["$array", "$scalar", "$tuple", "$dict", "$handle", "class", "ok", "id"]) | st.text(max_size=3),
@@ -193,9 +194,11 @@ def test_any_bytes_are_a_message_or_a_wire_error(data):
 
 
 @hypothesis_settings(max_examples=300, deadline=None)
-@given(st.lists(st.binary(max_size=40) | st.builds(npy_part, DESCRS, SHAPES, st.binary(max_size=40)), min_size=1, max_size=4),
+@given(st.sampled_from([REPLY, b"{}"]) | st.binary(max_size=40),
+       st.lists(st.binary(max_size=40) | st.builds(npy_part, DESCRS, SHAPES, st.binary(max_size=40)), max_size=3),
        st.integers(0, 3))
-def test_any_parts_are_a_message_or_a_wire_error(parts, extra_count):
+def test_any_parts_are_a_message_or_a_wire_error(header, array_parts, extra_count):
+    parts = [header, *array_parts]
     parsed_or_refused(frame(*parts))
     parsed_or_refused(struct.pack("<I", len(parts) + extra_count) + frame(*parts)[4:])
 
@@ -268,9 +271,6 @@ def send_in_background(sock, data):
         except OSError:
             pass
     threading.Thread(target=send, daemon=True).start()
-
-
-REPLY = b'{"ok": true, "value": {"$array": 0}, "warnings": [], "id": 1}'
 
 
 @pytest.mark.parametrize("part", [

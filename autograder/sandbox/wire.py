@@ -56,7 +56,7 @@ FROM_GRADER = Limits(message_bytes=256 * 2**20, header_bytes=256 * 2**20)
 _NPY_V1 = b"\x93NUMPY\x01\x00"
 _NPY_PREFIX = len(_NPY_V1) + 2  # the magic, then a u16 header length
 _MAX_NPY_BYTES = _NPY_PREFIX + 0xFFFF + MAX_ARRAY_BYTES
-_NPY_HEADER = re.compile(rb"\{'descr': '(?P<descr>[<>|][a-z][0-9]{1,2})', 'fortran_order': (?P<fortran>False|True), "
+_NPY_HEADER = re.compile(rb"\{'descr': '(?P<descr>[<>|][A-Za-z][0-9]{1,2})', 'fortran_order': (?P<fortran>False|True), "
                          rb"'shape': \((?P<shape>(?:[0-9]{1,19}, ?){0,31}[0-9]{0,19})\), \} *\n")
 _COUNT = struct.Struct("<I")
 _LENGTH = struct.Struct("<Q")
