@@ -53,9 +53,11 @@ def run_grade(args):
     from .reports.gradescope import gradescope_results, write_results
     from .reports.junit import junit_xml
     from .reports.markdown import markdown_summary, points_line
+    from .sandbox.confinement import resident_peak_mb
 
     report = grade_path(args.submission, load_settings())
     results = gradescope_results(report)
+    results["extra_data"]["grader_peak_mb"] = round(resident_peak_mb(), 1)  # what a worker's replies cost it
     write_results(results, args.output)
     if args.junit:
         write_atomically(args.junit, junit_xml(results))

@@ -2,9 +2,9 @@
 points, `python -m autograder grade` and `nbgrader autograde`.
 
 For each attack: the attacked part scores 0 and the others keep full marks, the report
-is complete, the grader finishes within the submission's time limit and says why a
-worker died, and an honest submission graded right after it gets full marks. After all
-of them: no process, file change or connection is left behind.
+is complete, the grader finishes within the submission's time limit and in
+GRADER_MEMORY_MB, it says why a worker died, and an honest submission graded right after
+it gets full marks. After all of them: no process, file change or connection is left behind.
 
 Submissions are graded two at a time (the machine's two cores), each lane in order.
 """
@@ -35,6 +35,7 @@ from .attacks import ATTACKS, HONEST
 from .host import host_state, leftover_workers
 
 LANES = 2
+GRADER_MEMORY_MB = 200  # the most a grading process may need, whatever a worker replies
 ALL_PROTECTIONS = {"separate process", "time limits", "resource limits", "no privilege escalation",
                    "unprivileged user", "no network", "private process tree", "hidden course files"}
 
@@ -220,6 +221,7 @@ def test_grade_command_withstands(attack, by_command, settings):
     assert [t["name"] for t in graded.report["tests"]] == [f"{p.part}: {p.name}" for p, _ in property_points(settings)]
     assert set(graded.report["extra_data"]["sandbox_protections"]) == ALL_PROTECTIONS
     assert graded.seconds < settings.submission_timeout
+    assert graded.report["extra_data"]["grader_peak_mb"] < GRADER_MEMORY_MB
     assert attack.reason in graded.feedback
     assert graded.honest_after == full_marks(settings)
 
