@@ -465,7 +465,7 @@ def fold_biases(weights, biases, t):
     return _honest_fold_biases(weights, biases, t)
 ''', reason="timed out after 2 s"),
     hostile_reply("npy part of dtype <f3", 'npy("<f3", "(1,)") + b"abc"', reason="dtype <f3"),
-    hostile_reply("truncated npy part", 'b"\\x93NUMPY"', reason="not .npy"),
+    hostile_reply("truncated npy part", 'b"\\x93NUMPY\\x01\\x00\\x10"', reason="not .npy"),  # its header length cut short
     hostile_reply("1 TiB shape with no body", 'npy("<f8", "(137438953472,)")', reason="over the limit"),
     hostile_reply("zero-itemsize array of 2**32 entries", 'npy("<U0", "(4294967296,)")', reason="dtype <U0"),
     hostile_reply("JSON header of 8 million lists", 'npy("<f8", "(1,)") + bytes(8)', value='b"[" + b"[]," * 2**23 + b"[]]"',
