@@ -5,7 +5,7 @@ A message is a JSON header plus any number of numpy arrays. On the socket it is
     u32 part count | (u64 length | bytes) per part
 
 where part 0 is the UTF-8 JSON header and the other parts are `.npy` files. Arrays
-are read back with ``allow_pickle=False``, so nothing on the wire is ever unpickled.
+are read by a strict pattern of their header, never by np.load: nothing is unpickled.
 
 Values inside a header are JSON, with five tagged forms for what JSON lacks:
 ``{"$array": i}`` (an ndarray, part i), ``{"$scalar": i}`` (a numpy scalar, stored as
@@ -48,8 +48,8 @@ class Limits:
 
 FROM_WORKER = Limits(message_bytes=16 * 2**20, header_bytes=2**20)
 """A worker's reply. Its arrays are parts, so its JSON is small (a load reply: the names
-defined and each cell's error, at most 6,000 characters apiece); and a byte of JSON can cost the parser
-some 30 (`[],` is a list), so the header's cap is what keeps the grader's memory small."""
+defined and each cell's error, at most 6,000 characters apiece); and a byte of JSON can
+cost the parser some 30 (`[],` is a list), so this cap keeps the grader's memory small."""
 FROM_GRADER = Limits(message_bytes=256 * 2**20, header_bytes=256 * 2**20)
 """What the grader's processes write: requests (a notebook's cells) and shared runs."""
 
@@ -242,9 +242,10 @@ def _load_npy(data):
     header = _NPY_HEADER.fullmatch(data, _NPY_PREFIX, body_start)
     if header is None or body_start > len(data):
         raise WireError("an array header unlike the ones the wire writes")
-    if header["descr"].decode() not in PLAIN_DTYPES:
-        raise WireError(f"an array of dtype {header['descr'].decode()}: only plain numbers and booleans are sent")
-    dtype = np.dtype(header["descr"].decode())
+    descr = header["descr"].decode()
+    if descr not in PLAIN_DTYPES:
+        raise WireError(f"an array of dtype {descr}: only plain numbers and booleans are sent")
+    dtype = np.dtype(descr)
     shape = tuple(int(n) for n in header["shape"].split(b",") if n.strip())
     if not _fits(shape, dtype.itemsize):
         raise WireError(f"an array over the limit of {MAX_ARRAY_ELEMENTS} entries and {MAX_ARRAY_BYTES >> 20} MiB")
