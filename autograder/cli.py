@@ -75,12 +75,14 @@ def run_grade(args, settings):
     from .reports.gradescope import gradescope_results, write_results
     from .reports.junit import junit_xml
     from .reports.markdown import markdown_summary, points_line
+    from .sandbox.confinement import resident_peak_mb
 
     check_points(notebook_file_points(args.submission), settings.part_points, "the notebook's test cell",
                  "The notebook was made from a release with other points: set PART_POINTS back, or release again "
                  "(`make release`) and grade notebooks made from that release.", every_part=False)
     report = grade_path(args.submission, settings)
     results = gradescope_results(report)
+    results["extra_data"]["grader_peak_mb"] = round(resident_peak_mb(), 1)  # what a worker's replies cost it
     write_results(results, args.output)
     if args.junit:
         write_atomically(args.junit, junit_xml(results))

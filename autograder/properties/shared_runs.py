@@ -27,7 +27,7 @@ def pack_runs(runs):
 def adopt_runs(data):
     """Add the runs in `data` (pack_runs' bytes) to this process's trees; how many were added."""
     try:
-        messages = wire.unpack_all(data)
+        messages = wire.unpack_all(data, wire.FROM_GRADER)
     except wire.WireError:
         return 0
     return sum(replay.add_run(run) for run in map(_run_of, messages) if run is not None)

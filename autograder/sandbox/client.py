@@ -7,6 +7,7 @@ so it is when the worker dies or answers out of turn. The next request starts a 
 worker and runs the submission's cells again, so one crash costs the property that
 caused it, not the rest of the submission.
 """
+import io
 import signal
 import socket
 import tempfile
@@ -14,6 +15,7 @@ import time
 
 from . import affinity, wire
 from .confinement import Confinement, resident_peak_mb, worker_environment
+from .deadline import DeadlineReader
 from .remote import LoadResult, Submission, WorkerLost
 from .student_text import student_text
 from .template import Template
@@ -80,7 +82,8 @@ class SandboxedSubmission(Submission):
         ours, theirs = socket.socketpair()
         self.process = Template.start_worker(self.confinement.plan, worker_environment(), theirs, self.stderr)
         theirs.close()
-        self.sock, self.reader = ours, ours.makefile("rb")
+        self.sock, self.clock = ours, DeadlineReader(ours)
+        self.reader = io.BufferedReader(self.clock)
         reply, _ = self._send({"op": "load", "cells": self.cells}, [], self.limits.load_timeout)
         try:
             return LoadResult.from_reply(reply)
@@ -91,16 +94,18 @@ class SandboxedSubmission(Submission):
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise self._lost(f"the submission's time ran out ({self.limits.submission_timeout:g} s in all)")
-        self.sock.settimeout(min(timeout, left))
+        limit = min(timeout, left)
+        self.sock.settimeout(limit)  # for sending; the reply must come whole by the clock's deadline
+        self.clock.deadline = time.monotonic() + limit
         self.sent += 1
         try:
             wire.send_message(self.sock, {**header, "id": self.sent}, arrays)
-            reply, reply_arrays = wire.recv_message(self.reader)
+            reply, reply_arrays = wire.recv_message(self.reader, wire.FROM_WORKER)
             if reply.get("id") != self.sent:  # e.g. student code wrote to the socket itself
                 raise wire.WireError("a reply out of turn")
             return reply, reply_arrays
         except socket.timeout:
-            raise self._lost(f"timed out after {min(timeout, left):g} s") from None
+            raise self._lost(f"timed out after {limit:g} s") from None
         except (EOFError, OSError, wire.WireError) as error:
             raise self._lost(self._death_reason(error)) from None
 

@@ -5,13 +5,21 @@ A message is a JSON header plus any number of numpy arrays. On the socket it is
     u32 part count | (u64 length | bytes) per part
 
 where part 0 is the UTF-8 JSON header and the other parts are `.npy` files. Arrays
-are read back with ``allow_pickle=False``, so nothing on the wire is ever unpickled.
+are read by a strict pattern of their header, never by np.load: nothing is unpickled.
 
 Values inside a header are JSON, with five tagged forms for what JSON lacks:
 ``{"$array": i}`` (an ndarray, part i), ``{"$scalar": i}`` (a numpy scalar, stored as
 a 0-d array), ``{"$tuple": [...]}``, ``{"$dict": [[key, value], ...]}`` (a dict with
 string keys: a network's layers) and ``{"$handle": n, "class": name}`` (an object that
 stays in the worker, decided by the sender's `keep_object`).
+
+Only arrays of plain numbers and booleans (`PLAIN_DTYPES`) of at most MAX_ARRAY_ELEMENTS
+entries and MAX_ARRAY_BYTES travel as arrays; `encode` keeps any other array behind a handle.
+
+Reading is total: whatever the bytes, a reader returns a message or raises WireError
+(EOFError if the stream ends), and every size is checked against its `Limits` before
+anything of that size is allocated. A worker's reply is read with FROM_WORKER's small
+caps; what the grader's own processes write (requests, shared runs) with FROM_GRADER's.
 
 This module imports only the standard library and numpy: the worker uses it too.
 """
@@ -20,15 +28,36 @@ import json
 import math
 import re
 import struct
+from dataclasses import dataclass
 
 import numpy as np
 
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # all parts together
 MAX_PARTS = 10_000
+MAX_ARRAY_ELEMENTS = 2**20  # one array's entries, as many as the grader may compute with
+MAX_ARRAY_BYTES = 8 * 2**20  # one array's data
+PLAIN_DTYPES = frozenset(np.dtype(code).newbyteorder(order).str for order in "<>"
+                         for code in ("?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", "c8", "c16"))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most a reader takes in one message: all its parts together, and its JSON header."""
+    message_bytes: int
+    header_bytes: int
+
+
+FROM_WORKER = Limits(message_bytes=16 * 2**20, header_bytes=2**20)
+"""A worker's reply. Its arrays are parts, so its JSON is small (a load reply: the names
+defined and each cell's error, at most 6,000 characters apiece); and a byte of JSON can
+cost the parser some 30 (`[],` is a list), so this cap keeps the grader's memory small."""
+FROM_GRADER = Limits(message_bytes=256 * 2**20, header_bytes=256 * 2**20)
+"""What the grader's processes write: requests (a notebook's cells) and shared runs."""
 
 _NPY_V1 = b"\x93NUMPY\x01\x00"
-_NPY_HEADER = re.compile(r"\{'descr': '(?P<descr>[<>|][biufc][0-9]{1,2})', 'fortran_order': (?P<fortran>False|True), "
-                         r"'shape': \((?P<shape>(?:[0-9]+, ?)*[0-9]*)\), \} *\n")
+_NPY_PREFIX = len(_NPY_V1) + 2  # the magic, then a u16 header length
+_MAX_NPY_BYTES = _NPY_PREFIX + 0xFFFF + MAX_ARRAY_BYTES
+_NPY_HEADER = re.compile(rb"\{'descr': '(?P<descr>[<>|][A-Za-z][0-9]{1,2})', 'fortran_order': (?P<fortran>False|True), "
+                         rb"'shape': \((?P<shape>(?:[0-9]{1,19}, ?){0,31}[0-9]{0,19})\), \} *\n")
 _COUNT = struct.Struct("<I")
 _LENGTH = struct.Struct("<Q")
 
@@ -51,38 +80,57 @@ def pack(header, arrays=()):
     return b"".join(chunks)
 
 
-def unpack_all(data):
+def unpack_all(data, limits=FROM_WORKER):
     """Every message in `data` (pack's bytes, one after another): [(header, arrays)].
-    Raises WireError if they are not whole messages."""
+    Raises WireError if they are not whole messages within `limits`."""
     reader, messages = io.BytesIO(data), []
     while reader.tell() < len(data):
         try:
-            messages.append(recv_message(reader))
+            messages.append(recv_message(reader, limits))
         except EOFError:
             raise WireError("a message cut short") from None
     return messages
 
 
-def recv_message(reader):
-    """Read one message from `reader`, a socket's buffered reader (`sock.makefile("rb")`:
-    one system call brings a whole small message); returns (header, arrays).
-    Raises EOFError if the peer closed."""
+def recv_message(reader, limits=FROM_WORKER):
+    """Read one message within `limits` from `reader`, a socket's buffered reader (one
+    system call brings a whole small message); returns (header, arrays).
+    Raises EOFError if the stream ends, WireError if what came is not such a message."""
     (count,) = _COUNT.unpack(_read_exactly(reader, _COUNT.size))
-    if not 1 <= count <= MAX_PARTS:
-        raise WireError(f"bad part count {count}")
-    parts, room = [], MAX_MESSAGE_BYTES
-    for _ in range(count):
+    _check_count(count)
+    parts, room = [], limits.message_bytes
+    for index in range(count):
         (length,) = _LENGTH.unpack(_read_exactly(reader, _LENGTH.size))
-        if length > room:
-            raise WireError(f"message over the {MAX_MESSAGE_BYTES >> 20} MiB limit")
-        room -= length
+        room = _admit(index, length, room, limits)
         parts.append(_read_exactly(reader, length))
     return _parse(parts)
 
 
-def copy_message(header, arrays):
-    """What the other side would read: the message serialised and parsed back."""
-    return _parse(_parts(header, arrays))
+def copy_message(header, arrays, limits=FROM_WORKER):
+    """What the other side would read, within `limits`: the message serialised and parsed back."""
+    parts = _parts(header, arrays)
+    _check_count(len(parts))
+    room = limits.message_bytes
+    for index, part in enumerate(parts):
+        room = _admit(index, len(part), room, limits)
+    return _parse(parts)
+
+
+def _check_count(count):
+    if not 1 <= count <= MAX_PARTS:
+        raise WireError(f"bad part count {count}")
+
+
+def _admit(index, length, room, limits):
+    """The room left in the message after part `index` of `length` bytes; WireError if
+    that part is larger than its kind may be or than the room there is."""
+    if index == 0 and length > limits.header_bytes:
+        raise WireError(f"a JSON header over the {limits.header_bytes >> 10} KiB limit")
+    if index > 0 and length > _MAX_NPY_BYTES:
+        raise WireError(f"an array part over the {MAX_ARRAY_BYTES >> 20} MiB limit")
+    if length > room:
+        raise WireError(f"a message over the {limits.message_bytes >> 20} MiB limit")
+    return room - length
 
 
 def _parts(header, arrays):
@@ -92,12 +140,11 @@ def _parts(header, arrays):
 def _parse(parts):
     try:
         header = json.loads(parts[0])
-        arrays = [_load_npy(p) for p in parts[1:]]
-    except (ValueError, RecursionError, EOFError, OSError) as error:  # what json and np.load raise for junk
-        raise WireError(f"undecodable message: {type(error).__name__}") from None
+    except (ValueError, RecursionError) as error:  # what json raises for junk, bad UTF-8 included
+        raise WireError(f"undecodable JSON header: {type(error).__name__}") from None
     if type(header) is not dict:
         raise WireError("a message header must be a JSON object")
-    return header, arrays
+    return header, [_load_npy(p) for p in parts[1:]]
 
 
 def encode(value, arrays, keep_object):
@@ -107,10 +154,10 @@ def encode(value, arrays, keep_object):
     """
     if value is None or type(value) in (bool, int, float, str):
         return value
-    if type(value) is np.ndarray and not value.dtype.hasobject:
+    if type(value) is np.ndarray and value.dtype.str in PLAIN_DTYPES and _fits(value.shape, value.itemsize):
         arrays.append(value)
         return {"$array": len(arrays) - 1}
-    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+    if isinstance(value, np.generic) and value.dtype.str in PLAIN_DTYPES:
         arrays.append(np.asarray(value))
         return {"$scalar": len(arrays) - 1}
     if type(value) is list:
@@ -186,33 +233,43 @@ def _index(i, arrays):
 
 
 def _load_npy(data):
-    """An array from `.npy` bytes, never unpickled. The header np.save writes for a plain
-    numeric array is read by a strict pattern (np.load parses headers with `ast`, which
-    costs more than the rest of a call); any other header goes to np.load."""
-    if data[:8] == _NPY_V1:
-        (length,) = struct.unpack_from("<H", data, 8)
-        header = _NPY_HEADER.fullmatch(data[10:10 + length].decode("latin1"))
-        if header:
-            dtype = np.dtype(header["descr"])
-            shape = tuple(int(n) for n in header["shape"].split(",") if n.strip())
-            body = data[10 + length:]
-            if len(body) == dtype.itemsize * math.prod(shape):
-                return np.frombuffer(bytearray(body), dtype).reshape(shape, order="F" if header["fortran"] == "True" else "C")
-    return np.load(io.BytesIO(data), allow_pickle=False)
+    """A plain array from `.npy` bytes as np.save (and `_npy_bytes`) writes them, its size
+    checked before it is built; WireError for anything else. The header is read by a
+    strict pattern, not np.load's `ast` (which costs more than the rest of a call)."""
+    if len(data) < _NPY_PREFIX or data[:len(_NPY_V1)] != _NPY_V1:
+        raise WireError("an array part that is not .npy version 1.0")
+    body_start = _NPY_PREFIX + struct.unpack_from("<H", data, len(_NPY_V1))[0]
+    header = _NPY_HEADER.fullmatch(data, _NPY_PREFIX, body_start)
+    if header is None or body_start > len(data):
+        raise WireError("an array header unlike the ones the wire writes")
+    descr = header["descr"].decode()
+    if descr not in PLAIN_DTYPES:
+        raise WireError(f"an array of dtype {descr}: only plain numbers and booleans are sent")
+    dtype = np.dtype(descr)
+    shape = tuple(int(n) for n in header["shape"].split(b",") if n.strip())
+    if not _fits(shape, dtype.itemsize):
+        raise WireError(f"an array over the limit of {MAX_ARRAY_ELEMENTS} entries and {MAX_ARRAY_BYTES >> 20} MiB")
+    if len(data) - body_start != dtype.itemsize * math.prod(shape):
+        raise WireError("an array part whose data is not the size its header says")
+    body = bytearray(data[body_start:])  # a copy: student code may modify what it is given
+    return np.frombuffer(body, dtype).reshape(shape, order="F" if header["fortran"] == b"True" else "C")
+
+
+def _fits(shape, itemsize):
+    """Whether an array of this shape and item size is within the wire's limits; a zero
+    in the shape counts as one, so no shape is larger than its limits allow either."""
+    entries = math.prod(max(n, 1) for n in shape)
+    return entries <= MAX_ARRAY_ELEMENTS and entries * itemsize <= MAX_ARRAY_BYTES
 
 
 def _npy_bytes(array):
-    """`.npy` bytes of an array, as np.save writes them; plain numeric arrays get their
-    header written here (np.save formats it through `repr` of a dict, slower than the data)."""
+    """`.npy` bytes of a plain array, as np.save writes them (np.save formats the header
+    through `repr` of a dict, slower than the data)."""
     array = np.asarray(array)
-    if array.dtype.kind in "biufc" and not array.dtype.fields:
-        header = f"{{'descr': '{array.dtype.str}', 'fortran_order': False, 'shape': {array.shape!r}, }}"
-        padding = -(10 + len(header) + 1) % 64
-        header = (header + " " * padding + "\n").encode("latin1")
-        return _NPY_V1 + struct.pack("<H", len(header)) + header + array.tobytes(order="C")
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
+    header = f"{{'descr': '{array.dtype.str}', 'fortran_order': False, 'shape': {array.shape!r}, }}"
+    padding = -(_NPY_PREFIX + len(header) + 1) % 64
+    header = (header + " " * padding + "\n").encode("latin1")
+    return _NPY_V1 + struct.pack("<H", len(header)) + header + array.tobytes(order="C")
 
 
 def _read_exactly(reader, size):

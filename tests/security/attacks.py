@@ -81,6 +81,28 @@ def at_load(name, family, code, **options):
     return Attack(name, family, code, breaks=EVERY_PART, **options)
 
 
+def hostile_reply(name, part, value='b\'{"$array": 0}\'', reason=""):
+    """bias-folding's calls are answered, not by the worker, but by student code writing a
+    frame: a reply whose value is the JSON `value` and an array part `part` (both Python
+    expressions giving bytes; `npy(descr, shape)` is a .npy header with no data)."""
+    payload = f'''
+import struct, sys
+_wire = sys.modules["autograder.sandbox.wire"]
+
+def npy(descr, shape):
+    header = ("{{'descr': '%s', 'fortran_order': False, 'shape': %s, }}" % (descr, shape)).encode()
+    return b"\\x93NUMPY\\x01\\x00" + struct.pack("<H", len(header) + 1) + header + b"\\n"
+
+def _hostile(sock, header, arrays=()):
+    reply = b\'{{"ok": true, "warnings": [], "id": %d, "value": \' % header.get("id", 0) + {value} + b"}}"
+    parts = [reply, {part}]
+    sock.sendall(struct.pack("<I", len(parts)) + b"".join(struct.pack("<Q", len(p)) + p for p in parts))
+
+_wire.send_message = _hostile
+'''
+    return with_payload(name, "hostile frames", payload, reason=reason)
+
+
 def _indent(text, spaces=4):
     return "\n".join(" " * spaces + line for line in text.strip("\n").splitlines())
 
@@ -519,6 +541,30 @@ def threshold(z, t):
 def fold_biases(weights, biases, t):
     return _wrong_fold_biases(weights, biases, t)
 '''),
+    # --- the wire (second red team) ---
+    Attack("slow-loris reply", "resources", PRELUDE + '''
+import sys, time
+_wire = sys.modules["autograder.sandbox.wire"]
+
+def _slowly(sock, header, arrays=()):   # the right answer, a byte every 50 ms: 10 s and more
+    for byte in _wire.pack(header, arrays):
+        sock.send(bytes([byte]))
+        time.sleep(0.05)
+
+def threshold(z, t):
+    _wire.send_message = _slowly
+    return _honest_threshold(z, t)
+
+def fold_biases(weights, biases, t):
+    _wire.send_message = _slowly
+    return _honest_fold_biases(weights, biases, t)
+''', reason="timed out after 2 s"),
+    hostile_reply("npy part of dtype <f3", 'npy("<f3", "(1,)") + b"abc"', reason="dtype <f3"),
+    hostile_reply("truncated npy part", 'b"\\x93NUMPY\\x01\\x00\\x10"', reason="not .npy"),  # its header length cut short
+    hostile_reply("1 TiB shape with no body", 'npy("<f8", "(137438953472,)")', reason="over the limit"),
+    hostile_reply("zero-itemsize array of 2**32 entries", 'npy("<U0", "(4294967296,)")', reason="dtype <U0"),
+    hostile_reply("JSON header of 8 million lists", 'npy("<f8", "(1,)") + bytes(8)', value='b"[" + b"[]," * 2**23 + b"[]]"',
+                  reason="JSON header over the"),  # 25 MiB, which json.loads made 8 million lists of
 ]
 
 # Graded after the attacks: correct, and importing modules nobody imported before it (the

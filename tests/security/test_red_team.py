@@ -3,9 +3,9 @@ points, `python -m autograder grade` and `nbgrader autograde`, then all of them 
 class through `grade-class`.
 
 For each attack: the attacked part scores 0 and the others keep full marks, the report
-is complete, the grader finishes within the submission's time limit and says why a
-worker died, and an honest submission graded right after it gets full marks. After all
-of them: no process, file change or connection is left behind.
+is complete, the grader finishes within the submission's time limit and in
+GRADER_MEMORY_MB, it says why a worker died, and an honest submission graded right after
+it gets full marks. After all of them: no process, file change or connection is left behind.
 
 Submissions are graded two at a time (the machine's two cores), each lane in order.
 """
@@ -37,6 +37,7 @@ from .host import host_state, leftover_workers
 from .test_student_text import forged_lines
 
 LANES = 2
+GRADER_MEMORY_MB = 200  # the most a grading process may need, whatever a worker replies
 ALL_PROTECTIONS = {"separate process", "time limits", "resource limits", "no privilege escalation",
                    "unprivileged user", "no network", "private process tree", "hidden course files",
                    "private IPC and host name", "memory bound over the process tree"}
@@ -241,6 +242,7 @@ def test_grade_command_withstands(attack, by_command, settings):
     assert set(graded.report["extra_data"]["sandbox_protections"]) == ALL_PROTECTIONS
     assert graded.seconds < settings.submission_timeout
     assert graded.report["extra_data"]["worker_peak_mb"] <= settings.worker_memory_mb  # its children included
+    assert graded.report["extra_data"]["grader_peak_mb"] < GRADER_MEMORY_MB
     assert attack.reason in graded.feedback
     assert graded.honest_after == full_marks(settings)
     *printed, points_line = graded.printed.rstrip("\n").split("\n")
@@ -266,7 +268,7 @@ def test_a_class_of_attackers_is_graded_for_everyone(by_class_run, settings):
     for attack in ATTACKS:
         results = json.loads((output / student_id(attack) / "results.json").read_text())
         assert part_scores(results) == expected_scores(attack, settings), attack.name
-        assert results["extra_data"]["grader_peak_mb"] < 200, attack.name
+        assert results["extra_data"]["grader_peak_mb"] < GRADER_MEMORY_MB, attack.name
     honest = json.loads((output / "zz-honest" / "results.json").read_text())
     assert part_scores(honest) == full_marks(settings)
 
