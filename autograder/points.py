@@ -17,12 +17,17 @@ def check_points(found, part_points, where, fix, every_part=True):
     """Raise PointsMismatch unless `found` ({part: points}, read from `where`) gives each
     part PART_POINTS' points. every_part: a graded part missing from `found` is a
     mismatch too (else only the parts found are compared). `fix`: how to make them agree."""
-    graded = {part: points for part, points in part_points.items() if points}
-    parts = sorted(set(found) | (set(graded) if every_part else set()))
-    problems = [f"{part}: {where} {_points(found.get(part))}, course_config.py's PART_POINTS gives "
-                f"{part_points.get(part, 0.0):g} points" for part in parts if not _agree(found.get(part), graded.get(part))]
+    problems = disagreements(found, part_points, where, every_part)
     if problems:
         raise PointsMismatch("\n".join(problems + [fix]))
+
+
+def disagreements(found, part_points, where, every_part=True):
+    """One line per part whose points in `found` are not PART_POINTS', naming both."""
+    graded = {part: points for part, points in part_points.items() if points}
+    parts = sorted(set(found) | (set(graded) if every_part else set()))
+    return [f"{part}: {where} {_points(found.get(part))}, course_config.py's PART_POINTS gives "
+            f"{part_points.get(part, 0.0):g} points" for part in parts if not _agree(found.get(part), graded.get(part))]
 
 
 def test_cell_points(notebook):

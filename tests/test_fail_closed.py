@@ -142,16 +142,19 @@ def with_bias_folding_points(monkeypatch, tmp_path, points):
     monkeypatch.setattr(config, "COURSE_CONFIG", course_config(tmp_path, '"bias-folding": 40.0', f'"bias-folding": {points}'))
 
 
-def test_grade_refuses_a_notebook_whose_test_cells_give_other_points(tmp_path, capsys):
+def test_grade_takes_points_from_the_course_never_from_the_notebook(tmp_path, capsys):
+    """A submitted file is the student's: its test cells' points are said, never used,
+    and they cannot stop it being graded (the red team's rewritten test cell)."""
     notebook = json.loads(ADA.read_text())
     cell = next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "tests-bias-folding")
     cell["metadata"]["nbgrader"]["points"] = 45
     path = tmp_path / "convnets.ipynb"
     path.write_text(json.dumps(notebook))
-    assert cli.main(["grade", str(path), "--output", str(tmp_path / "results.json")]) == 2
-    assert capsys.readouterr().err.splitlines()[0] == (
-        "error: bias-folding: the notebook's test cell gives 45 points, course_config.py's PART_POINTS gives 40 points")
-    assert not (tmp_path / "results.json").exists()
+    assert cli.main(["grade", str(path), "--output", str(tmp_path / "results.json")]) == 0
+    assert ("note: bias-folding: the notebook's test cell gives 45 points, course_config.py's PART_POINTS gives 40 "
+            "points; graded with PART_POINTS (a notebook from another release, or edited)") in capsys.readouterr().out
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert sum(t["max_score"] for t in results["tests"] if t["name"].startswith("bias-folding: ")) == pytest.approx(40)
 
 
 def test_grade_class_refuses_a_gradebook_with_other_points_before_grading(tmp_path, monkeypatch, capsys):
