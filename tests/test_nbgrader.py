@@ -210,13 +210,19 @@ def test_nbgrader_validate_still_runs_the_hidden_cells(tmp_path):
     assert run.returncode == 0 and "Success! Your notebook passes all the tests." in run.stdout, run.stdout + run.stderr
 
 
-def test_a_broken_course_config_stops_plain_nbgrader_with_one_line(tmp_path):
+def course_with_edited_config(tmp_path, old, new):
+    """(course root, python_prefix for plain_nbgrader): a course whose student is the
+    reference, graded with a copy of course_config.py in which `old` became `new`."""
     root = tmp_path / "course"
     released = COURSE_ROOT / "assignment" / "convnets" / "convnets.ipynb"
     plain_course(root, {"reference": notebook_json(solved_notebook("", released))})
-    broken = tmp_path / "course_config.py"
-    broken.write_text((COURSE_ROOT / "course_config.py").read_text().replace('"bias-folding": 40.0', '"bias-foldng": 40.0'))
-    patch = ("import autograder.config, pathlib", f"autograder.config.COURSE_CONFIG = pathlib.Path({str(broken)!r})")
+    edited = tmp_path / "course_config.py"
+    edited.write_text((COURSE_ROOT / "course_config.py").read_text().replace(old, new))
+    return root, ("import autograder.config, pathlib", f"autograder.config.COURSE_CONFIG = pathlib.Path({str(edited)!r})")
+
+
+def test_a_broken_course_config_stops_plain_nbgrader_with_one_line(tmp_path):
+    root, patch = course_with_edited_config(tmp_path, '"bias-folding": 40.0', '"bias-foldng": 40.0')
     for command in (["autograde", "convnets"], ["generate_feedback", "convnets"], ["export"]):
         run = plain_nbgrader(root, *command, python_prefix=patch)
         assert run.returncode != 0, command
@@ -232,12 +238,7 @@ def test_a_broken_course_config_stops_plain_nbgrader_with_one_line(tmp_path):
 def test_autograde_refuses_a_gradebook_with_other_points_than_part_points(tmp_path):
     """PART_POINTS changed after the release: each notebook is refused with both numbers,
     where nbgrader used to crash on a perfect score ("partial credit cannot be greater")."""
-    root = tmp_path / "course"
-    released = COURSE_ROOT / "assignment" / "convnets" / "convnets.ipynb"
-    plain_course(root, {"reference": notebook_json(solved_notebook("", released))})
-    changed = tmp_path / "course_config.py"
-    changed.write_text((COURSE_ROOT / "course_config.py").read_text().replace('"bias-folding": 40.0', '"bias-folding": 45.0'))
-    patch = ("import autograder.config, pathlib", f"autograder.config.COURSE_CONFIG = pathlib.Path({str(changed)!r})")
+    root, patch = course_with_edited_config(tmp_path, '"bias-folding": 40.0', '"bias-folding": 45.0')
     run = plain_nbgrader(root, "autograde", "convnets", python_prefix=patch)
     assert run.returncode != 0
     assert ("PointsMismatch: bias-folding: the gradebook's test cell gives 40 points, course_config.py's PART_POINTS "
