@@ -54,8 +54,8 @@ def notebook_cells(notebook):
 
 
 def script_cells(text, name):
-    """The cells the grader runs of a .py: one per exported code cell (see the module's
-    doc), labelled by their position, or the whole module as one cell labelled `name`."""
+    """The cells the grader runs of a .py: one per exported code cell that holds code (see
+    the module's doc), labelled by their position, or the whole module as one cell labelled `name`."""
     markers = list(CELL_MARKER.finditer(text))
     if not markers:
         return [{"label": name, "source": text}]
@@ -63,7 +63,8 @@ def script_cells(text, name):
     cells = [{"label": f"{name} before its first cell", "source": before}] if _normalized(before) else []
     for index, (marker, end) in enumerate(zip(markers, [m.start() for m in markers[1:]] + [len(text)]), start=1):
         header, source = marker["header"] or "", text[marker.end():end]
-        if not _is_text_cell(header) and SKIP_TAG not in _header_tags(header) and not _is_released_skip(source):
+        if _normalized(source) and not _is_text_cell(header) and SKIP_TAG not in _header_tags(header) \
+                and not _is_released_skip(source):
             cells.append({"label": f"cell {index}", "source": _comment_out_magics(source)})
     return cells
 

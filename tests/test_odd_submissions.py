@@ -6,13 +6,16 @@ import subprocess
 import sys
 
 import pytest
+from nbgrader.api import MissingEntry
 
+from autograder.audit.mutants import notebook_json
 from autograder.config import COURSE_ROOT
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.command import nbgrader
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.reports.gradescope import part_scores
+from autograder.submission import RELEASED_NOTEBOOK, read_cells
 
 from tests.odd_submissions import ODD_SUBMISSIONS, perfect_notebook
 
@@ -69,7 +72,15 @@ def by_class_run(course, tmp_path_factory):
 def by_nbgrader(course):
     nbgrader("autograde", "convnets", course_root=course, quiet=True, check=False)  # a file that is no JSON fails
     with open_gradebook(course) as gradebook:
-        return {odd.name: recorded_part_scores(gradebook, odd.student) for odd in ODD_SUBMISSIONS}
+        return {odd.name: recorded_or_none(gradebook, odd.student) for odd in ODD_SUBMISSIONS}
+
+
+def recorded_or_none(gradebook, student):
+    """The student's part scores in the gradebook, or None if nbgrader left them out."""
+    try:
+        return recorded_part_scores(gradebook, student)
+    except MissingEntry:
+        return None
 
 
 @pytest.mark.parametrize("odd", ODD_SUBMISSIONS, ids=lambda odd: odd.student)
@@ -78,3 +89,20 @@ def test_every_path_gives_the_expected_part_scores(odd, settings, by_grade, by_c
     assert by_grade[odd.name] == expected
     assert by_class_run[odd.name] == expected
     assert by_nbgrader[odd.name] == expected
+
+
+def code_lines(cells):
+    return [line.rstrip() for cell in cells for line in cell["source"].splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+@pytest.mark.parametrize("odd", [odd for odd in ODD_SUBMISSIONS if odd.filename.endswith(".py")], ids=lambda odd: odd.student)
+def test_a_py_export_runs_the_code_the_notebook_runs(odd, tmp_path):
+    """The figure and quick-check cells are left out of the export too, whether their tag
+    survived (jupytext) or not (nbconvert)."""
+    notebook = perfect_notebook(RELEASED_NOTEBOOK)
+    (tmp_path / "convnets.ipynb").write_text(notebook_json(notebook))
+    (tmp_path / "convnets.py").write_text(odd.make(notebook))
+    exported = read_cells(tmp_path / "convnets.py")
+    assert code_lines(exported) == code_lines(read_cells(tmp_path / "convnets.ipynb"))
+    assert len(exported) == len(read_cells(tmp_path / "convnets.ipynb"))  # one cell each, as in the notebook
