@@ -297,7 +297,7 @@ def write_results(folder, student, seconds=1.0, peak=50.0, score=10.0):
 def test_merge_refuses_a_missing_or_empty_input(tmp_path):
     write_results(tmp_path / "shard", "ada")
     (tmp_path / "empty").mkdir()
-    for missing, reason in [(tmp_path / "nowhere", "is not a folder"), (tmp_path / "empty", "holds no <student>/results.json")]:
+    for missing, reason in [(tmp_path / "nowhere", "is not a folder"), (tmp_path / "empty", "holds no grades.csv and no <student>/results.json")]:
         run = autograder("merge", tmp_path / "shard", missing, "--output-dir", tmp_path / "merged", check=False)
         assert run.returncode == 2 and f"error: {missing} {reason}" in run.stdout, run.stdout + run.stderr
         assert not (tmp_path / "merged").exists()

@@ -13,7 +13,8 @@ class MergeConflict(Exception):
 
 
 class NotAClassOutput(Exception):
-    """An input folder is missing, or holds neither results nor students not graded."""
+    """An input folder is missing, or holds neither results nor the grades.csv every class
+    run writes (a shard no student fell into has only that)."""
 
 
 def merge_outputs(inputs, output_dir, record=None):
@@ -41,14 +42,14 @@ def merge_outputs(inputs, output_dir, record=None):
 
 
 def _class_output(folder):
-    """(class_results(folder), {student: why not graded}); NotAClassOutput if it has neither."""
+    """(class_results(folder), {student: why not graded}); NotAClassOutput if it is no class output."""
     if not folder.is_dir():
         raise NotAClassOutput(f"{folder} is not a folder (a grade-class --output-dir was expected)")
-    found, failed = class_results(folder), read_not_graded(folder)
-    if not found and not failed:
-        raise NotAClassOutput(f"{folder} holds no <student>/results.json and no grades.csv of students not graded: "
+    found = class_results(folder)
+    if not found and not (folder / "grades.csv").is_file():
+        raise NotAClassOutput(f"{folder} holds no grades.csv and no <student>/results.json: "
                               "is it a grade-class --output-dir?")
-    return found, failed
+    return found, read_not_graded(folder)
 
 
 def _without_timing(results):
