@@ -110,11 +110,11 @@ def run_grade_class(args, settings):
 
 def run_merge(args, settings):
     from .class_grading.command import UnreadableGradebook, merge_command
-    from .class_grading.merge import MergeConflict
+    from .class_grading.merge import MergeConflict, NotAClassOutput
 
     try:
         return merge_command(args.inputs, args.output_dir, settings.part_points, args.course)
-    except (MergeConflict, UnreadableGradebook) as problem:
+    except (MergeConflict, NotAClassOutput, UnreadableGradebook) as problem:
         print(f"error: {problem}")
         return 2
 

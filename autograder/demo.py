@@ -40,7 +40,7 @@ def run_demo(settings, sample_class=COURSE_ROOT / "sample_class", output=OUTPUT)
     nbgrader("export", f"--to={course / 'grades.csv'}", course_root=course, quiet=True)
 
     step("python -m autograder grade-class: the same class, graders in parallel")
-    class_rows = {row.student: row for row in grade_class(find_submissions(course / "submitted"), output / "class_results",
+    class_rows = {row.student: row for row in grade_class(find_submissions(course / "submitted").entries, output / "class_results",
                                                           settings, workers=os.cpu_count() or 1).rows}
 
     rows = []

@@ -1,6 +1,7 @@
 """`grade-class` and `merge` on the sample class: the same grades as grading each
 submission alone, however the class is split, stopped or run again; and whatever goes
 wrong for one student costs that student alone, until a rerun grades them."""
+import csv
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import time
 
 import pytest
 
+from autograder.audit.mutants import solved_module
 from autograder.config import COURSE_ROOT, load_settings
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
@@ -38,6 +40,12 @@ def read_csv(folder):
     return (folder / "grades.csv").read_text()
 
 
+def not_graded_in_csv(folder):
+    """{student: reason} of grades.csv's rows, "" for a student graded."""
+    with open(folder / "grades.csv", newline="") as stream:
+        return {row["student_id"]: row["not_graded"] for row in csv.DictReader(stream)}
+
+
 def results_of(folder):
     return {p.parent.name: json.loads(p.read_text()) for p in sorted(folder.glob("*/results.json"))}
 
@@ -57,7 +65,7 @@ def test_a_class_run_grades_like_grading_each_alone_and_a_rerun_grades_nothing(t
     results = results_of(tmp_path)
     assert {s: part_scores(r) for s, r in results.items()} == expected
     lines = read_csv(tmp_path).splitlines()
-    assert lines[0] == "student_id," + ",".join(PART_NAMES) + ",score,max_score"
+    assert lines[0] == "student_id," + ",".join(PART_NAMES) + ",score,max_score,not_graded"
     assert [line.split(",")[0] for line in lines[1:]] == STUDENTS
     assert f"[{len(STUDENTS)}/{len(STUDENTS)}]" in run.stderr and "mean" in run.stdout
 
@@ -78,7 +86,7 @@ def test_shards_merged_give_the_grades_of_one_run(tmp_path, expected):
     merged = results_of(tmp_path / "merged")
     assert {s: part_scores(r) for s, r in merged.items()} == expected
     assert read_csv(tmp_path / "merged").splitlines()[1:] == [
-        f"{s},{','.join(f'{expected[s][p]:g}' for p in PART_NAMES)},{sum(expected[s].values()):g},130" for s in STUDENTS]
+        f"{s},{','.join(f'{expected[s][p]:g}' for p in PART_NAMES)},{sum(expected[s].values()):g},130," for s in STUDENTS]
 
 
 def test_a_run_killed_midway_then_rerun_has_every_grade_once(tmp_path, expected):
@@ -176,9 +184,9 @@ def test_a_grader_that_crashes_raises_or_hands_back_junk_costs_only_its_student(
     assert run.returncode == 1, run.stdout + run.stderr
     graded = [s for s in STUDENTS if s not in FAULTS]
     assert {s: part_scores(r) for s, r in results_of(tmp_path).items()} == {s: expected[s] for s in graded}
-    assert [line.split(",")[0] for line in read_csv(tmp_path).splitlines()[1:]] == graded
     reasons = not_graded(run)
     assert reasons.keys() == FAULTS.keys(), run.stdout + run.stderr
+    assert not_graded_in_csv(tmp_path) == {**dict.fromkeys(graded, ""), **reasons}  # every student, with the reason
     assert reasons["ben"] == "its grader process crashed while grading it"
     assert reasons["dev"] == "its grading failed (RuntimeError: the grader broke)"
     assert reasons["finn"].startswith("the results could not be recorded (TypeError: ")
@@ -209,7 +217,7 @@ def test_bad_metadata_or_results_that_cannot_be_written_or_read_cost_only_their_
     assert reasons["cleo"].startswith("the results could not be recorded (FileExistsError: ")
     graded = ["dev", "eve", "finn"]
     assert {s: part_scores(r) for s, r in results_of(output).items()} == {s: expected[s] for s in graded}
-    assert [line.split(",")[0] for line in read_csv(output).splitlines()[1:]] == graded
+    assert not_graded_in_csv(output) == {**dict.fromkeys(graded, ""), **reasons}
     with open_gradebook(course) as gradebook:
         assert {s: recorded_part_scores(gradebook, s) for s in graded} == {s: expected[s] for s in graded}
         assert {s.id for s in gradebook.students} == {*graded, "cleo"}  # cleo's results reached the gradebook only
@@ -218,7 +226,8 @@ def test_bad_metadata_or_results_that_cannot_be_written_or_read_cost_only_their_
     (output / "cleo").unlink()
     rerun = autograder("grade-class", course / "submitted", "--output-dir", output, check=False)
     assert rerun.returncode == 1 and not_graded(rerun).keys() == {"ben"}
-    assert rerun.stderr.count("\n") == 3  # ada, ben and cleo: the others are done
+    progress = [line for line in rerun.stderr.splitlines() if not line.startswith("warning: COURSE_SECRET")]
+    assert len(progress) == 3  # ada, ben and cleo: the others are done
     assert {s: part_scores(r) for s, r in results_of(output).items()} == {s: expected[s] for s in STUDENTS if s != "ben"}
 
 
@@ -230,7 +239,8 @@ def test_a_merge_records_every_student_it_can(tmp_path):
     for student, (parts, timestamp) in students.items():
         (shard / student).mkdir(parents=True)
         results = {"score": 10.0 * len(parts), "extra_data": {"timestamp": timestamp},
-                   "tests": [{"name": f"{part}: p", "tags": [part], "score": 10.0, "max_score": 10.0} for part in parts]}
+                   "tests": [{"name": f"{part}: p", "tags": [part], "score": 10.0,
+                              "max_score": load_settings().part_points.get(part, 10.0)} for part in parts]}
         (shard / student / "results.json").write_text(json.dumps(results))
     (shard / "cleo").mkdir()
     (shard / "cleo" / "results.json").write_text('{"tests": 5}')
@@ -240,3 +250,70 @@ def test_a_merge_records_every_student_it_can(tmp_path):
     with open_gradebook(course) as gradebook:
         assert recorded_part_scores(gradebook, "ben") == dict.fromkeys(PART_NAMES, 10.0)
         assert recorded_part_scores(gradebook, "amy") == dict.fromkeys(PART_NAMES, 0.0)  # nothing half-written
+
+
+def odd_class(root):
+    """A class folder as students hand it in: near-miss names, two notebooks, none."""
+    files = {"ada": ["convnets.ipynb"], "ben": ["Convnets.ipynb"], "cleo": ["convnets (1).ipynb"],
+             "dev": ["convnets-Copy1.ipynb"], "eve": ["homework 4.ipynb"], "finn": ["convnets.ipynb", "scratch.ipynb"],
+             "gus": ["a.ipynb", "b.ipynb"], "hal": ["notes.txt"], "ivy": [], "jo": ["Convnets.py", "graph_figure.py"]}
+    for student, names in files.items():
+        (root / student).mkdir(parents=True)
+        for name in names:
+            shutil.copy(SAMPLE_CLASS / "ada" / "convnets.ipynb", root / student / name)
+    (root / "jo" / "Convnets.py").write_text(solved_module())
+    (root / ".ipynb_checkpoints").mkdir()  # not a student
+    return root
+
+
+def test_every_student_folder_is_graded_or_refused_with_the_reason(tmp_path, expected):
+    output = tmp_path / "out"
+    run = autograder("grade-class", odd_class(tmp_path / "class"), "--output-dir", output, check=False)
+    assert run.returncode == 1, run.stdout + run.stderr
+    taken = [line for line in run.stdout.splitlines() if ": took " in line]
+    assert taken == ["ben: took Convnets.ipynb (expected convnets.ipynb)",
+                     "cleo: took convnets (1).ipynb (expected convnets.ipynb)",
+                     "dev: took convnets-Copy1.ipynb (expected convnets.ipynb)",
+                     "eve: took homework 4.ipynb (expected convnets.ipynb)",
+                     "finn: took convnets.ipynb (also there: scratch.ipynb)",
+                     "jo: took Convnets.py (expected convnets.py)"]
+    refused = {"gus": "2 notebooks (a.ipynb, b.ipynb); expected one convnets.ipynb",
+               "hal": "no convnets.ipynb or convnets.py (notes.txt)",
+               "ivy": "no convnets.ipynb or convnets.py (the folder is empty)"}
+    assert not_graded(run) == refused
+    graded = ["ada", "ben", "cleo", "dev", "eve", "finn", "jo"]
+    full = {p: load_settings().part_points[p] for p in PART_NAMES}
+    assert {s: part_scores(r) for s, r in results_of(output).items()} == {s: expected["ada"] for s in graded[:-1]} | {"jo": full}
+    assert not_graded_in_csv(output) == {**dict.fromkeys(graded, ""), **refused}
+    autograder("report", output, "--markdown", tmp_path / "summary.md")
+    summary, page = (tmp_path / "summary.md").read_text(), (output / "report.html").read_text()
+    for student, reason in refused.items():
+        assert f"| {student} | {reason} |" in summary and f"<td>{student}</td><td>{reason}</td>" in page
+
+
+def write_results(folder, student, seconds=1.0, peak=50.0, score=10.0):
+    (folder / student).mkdir(parents=True, exist_ok=True)
+    results = {"score": score, "execution_time": seconds, "extra_data": {"worker_peak_mb": peak, "grader_peak_mb": peak},
+               "tests": [{"name": f"{part}: p", "tags": [part], "score": score / 4, "max_score": 10.0} for part in PART_NAMES]}
+    (folder / student / "results.json").write_text(json.dumps(results))
+
+
+def test_merge_refuses_a_missing_or_empty_input(tmp_path):
+    write_results(tmp_path / "shard", "ada")
+    (tmp_path / "empty").mkdir()
+    for missing, reason in [(tmp_path / "nowhere", "is not a folder"), (tmp_path / "empty", "holds no grades.csv and no <student>/results.json")]:
+        run = autograder("merge", tmp_path / "shard", missing, "--output-dir", tmp_path / "merged", check=False)
+        assert run.returncode == 2 and f"error: {missing} {reason}" in run.stdout, run.stdout + run.stderr
+        assert not (tmp_path / "merged").exists()
+
+
+def test_merge_takes_two_runs_that_differ_only_in_timing_and_keeps_who_was_not_graded(tmp_path):
+    write_results(tmp_path / "a", "ada", seconds=1.0, peak=50.0)
+    write_results(tmp_path / "b", "ada", seconds=2.5, peak=61.2)
+    (tmp_path / "b" / "grades.csv").write_text("student_id,score,not_graded\nada,,a grader crashed\nben,,2 notebooks\n")
+    run = autograder("merge", tmp_path / "a", tmp_path / "b", "--output-dir", tmp_path / "merged", check=False)
+    assert run.returncode == 1 and not_graded(run) == {"ben": "2 notebooks"}, run.stdout + run.stderr
+    assert not_graded_in_csv(tmp_path / "merged") == {"ada": "", "ben": "2 notebooks"}  # ada was graded by a
+    write_results(tmp_path / "c", "ada", score=5.0)
+    run = autograder("merge", tmp_path / "a", tmp_path / "c", "--output-dir", tmp_path / "merged-2", check=False)
+    assert run.returncode == 2 and "ada has different results in two outputs" in run.stdout

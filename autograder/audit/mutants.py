@@ -6,11 +6,8 @@ import re
 
 import nbformat
 
-from ..config import COURSE_ROOT
 from ..notebook_source import build_master
-from ..submission import is_graded_code
-
-RELEASED_NOTEBOOK = COURSE_ROOT / "assignment" / "convnets" / "convnets.ipynb"
+from ..submission import RELEASED_NOTEBOOK, is_graded_code
 
 SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.MULTILINE)
 

@@ -17,19 +17,25 @@ from .run import grade_class
 
 def grade_class_command(folder, output_dir, settings, workers=None, shard=None, force=False):
     """Grade a class folder; results, grades.csv and (in nbgrader's layout) the gradebook."""
-    entries = find_submissions(folder)
+    roster = find_submissions(folder)
+    entries, refused = roster.entries, roster.refused
     if shard:
         entries = [e for e in entries if in_shard(e.student, parse_shard(shard))]
+        refused = [r for r in refused if in_shard(r.student, parse_shard(shard))]
     workers = workers or os.cpu_count() or 1
     course = Path(folder).resolve().parent if is_nbgrader_layout(entries) else None
     gradebook_file = course / "gradebook.db" if course else None
     print(f"Grading {len(entries)} submissions from {folder} with {workers} workers into {output_dir}"
           + (f"; gradebook {gradebook_file}" if gradebook_file and gradebook_file.exists() else ""), flush=True)
-    progress = Progress(len(entries))
+    for entry in entries:
+        if entry.taken:
+            print(f"{entry.student}: {entry.taken}", flush=True)
+    progress = Progress(len(entries) + len(refused))
     with _gradebook_writer(gradebook_file, settings.part_points) as record:
-        results = grade_class(entries, output_dir, settings, workers, force=force, record=record, progress=progress)
+        results = grade_class(entries, output_dir, settings, workers, force=force, record=record, progress=progress,
+                              refused=refused)
     progress.close()
-    write_grades_csv(Path(output_dir) / "grades.csv", results.rows)
+    write_grades_csv(Path(output_dir) / "grades.csv", results.rows, results.failures)
     print(summary_table(results.rows))
     print(f"Results: {output_dir}/<student>/results.json; grades: {Path(output_dir) / 'grades.csv'}")
     print(f"This process's peak memory: {resident_peak_mb():.0f} MB")
@@ -41,18 +47,19 @@ def merge_command(inputs, output_dir, part_points, course=None):
     results or a gradebook whose points disagree with `part_points` are refused."""
     with _gradebook_writer(Path(course) / "gradebook.db" if course else None, part_points) as record:
         results = merge_outputs(inputs, output_dir, part_points, record=record)
-    write_grades_csv(Path(output_dir) / "grades.csv", results.rows)
+    write_grades_csv(Path(output_dir) / "grades.csv", results.rows, results.failures)
     print(summary_table(results.rows))
     print(f"Merged {len(results.rows)} students from {len(inputs)} outputs into {output_dir}")
     return _exit_status(results.failures)
 
 
 def _exit_status(failures):
-    """1 after an error line per student not graded (they are not in grades.csv), else 0."""
+    """1 after an error line per student not graded (in grades.csv with the reason and no
+    scores), else 0."""
     if not failures:
         return 0
-    print(f"error: {len(failures)} student{'s' if len(failures) > 1 else ''} not graded (run the same command "
-          "again to retry them):")
+    print(f"error: {len(failures)} student{'s' if len(failures) > 1 else ''} not graded (fix what a line "
+          "says, or run the same command again to retry them):")
     for failure in sorted(failures, key=lambda f: f.student):
         print(f"error: {failure}")
     return 1

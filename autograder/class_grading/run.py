@@ -34,14 +34,17 @@ FINGERPRINTED = ("properties", "sandbox", "grader.py", "submission.py")  # what 
 CRASHED = "its grader process crashed while grading it"
 
 
-def grade_class(entries, output_dir, settings, workers, force=False, record=None, progress=None):
+def grade_class(entries, output_dir, settings, workers, force=False, record=None, progress=None, refused=()):
     """Grade `entries` ([roster.Entry]) into `output_dir`; returns the ClassResults (a
-    ScoreRow per student graded, a NotGraded per student not).
+    ScoreRow per student graded, a NotGraded per student not, those `refused`
+    ([roster.Refused]: no submission to grade) first).
 
     record(student, results): called before a student's results file is written (the
     gradebook writer); progress: a reports.progress.Progress, advanced per student."""
     fingerprint = grading_fingerprint(settings)
     results = ClassResults(output_dir, record, progress)
+    for student in refused:
+        results.fail(student.student, student.reason)
     todo = []
     for entry in entries:
         try:
@@ -55,7 +58,7 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
         else:
             results.rows.append(done)
     if progress is not None:
-        progress.count += len(results.rows)
+        progress.count += len(results.rows)  # the refused were counted by fail()
 
     def finish(entry, digest, graded):
         graded["extra_data"].update(graded=[digest, fingerprint], timestamp=entry.timestamp)

@@ -6,13 +6,15 @@ code cells in a sandboxed worker (grader.py) and writes each part's result into 
 part's test cell, as the cell's output: the feedback as printed text and the points as
 a plain float, which nbgrader's SaveAutoGrades reads as partial credit. The other cells
 keep no output, so nothing a student prints can reach the grade. A test whose
-visibility is "hidden" (course_config.py) shows its points but not its message.
+visibility is "hidden" (course_config.py) shows its points but not its message. A test
+cell the student deleted is added back at the end, as nbgrader's
+`OverwriteCells.add_missing_cells` would: the part is graded on the code, as by `grade`.
 """
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..config import load_settings
-from ..grader import grade_cells
+from ..grader import grade_cells, graded_parts
 from ..points import TEST_CELL_PREFIX, check_points, test_cell_points
 from ..properties import PART_NAMES
 from ..submission import notebook_cells
@@ -31,12 +33,15 @@ def part_of(cell):
 class SandboxedGrading(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         """Grade `nb` in the sandbox; PointsMismatch if its test cells, whose points
-        nbgrader has restored from the gradebook, disagree with PART_POINTS."""
+        nbgrader has restored from the gradebook, disagree with PART_POINTS (a test cell
+        the student deleted is added back, below, with PART_POINTS' points)."""
         settings = load_settings()
-        check_points(test_cell_points(nb), settings.part_points, "the gradebook's test cell", REGENERATE)
+        check_points(test_cell_points(nb), settings.part_points, "the gradebook's test cell", REGENERATE,
+                     every_part=False)
         course_root = self.config.CourseDirectory.get("root")  # hidden from the worker
         report = grade_cells(notebook_cells(nb), settings, hidden=[course_root] if course_root else [])
         preamble = "".join(f"Note: {note}\n" for note in report.notes)
+        nb.cells += missing_test_cells(nb, settings)
         for cell in nb.cells:
             part = part_of(cell)
             if part is None:
@@ -49,3 +54,13 @@ class SandboxedGrading(NbGraderPreprocessor):
             ]
         self.log.info("Graded in the sandbox: %s/%s points", report.score, report.max_score)
         return nb, resources
+
+
+def missing_test_cells(nb, settings):
+    """A locked test cell for each graded part whose test cell is not in `nb`."""
+    present = {part_of(cell) for cell in nb.cells}
+    return [nbformat.v4.new_code_cell(f"# The test cell of {part} was missing from the submission; the grader added it back.",
+                                      metadata={"nbgrader": {"grade": True, "solution": False, "locked": True, "task": False,
+                                                             "points": settings.part_points[part], "schema_version": 3,
+                                                             "grade_id": f"{TEST_CELL_PREFIX}{part}"}})
+            for part in graded_parts(settings) if part not in present]

@@ -1,8 +1,9 @@
 """The instructor's report: one self-contained HTML page for a graded class.
 
 Read from a grade-class output folder (`<student>/results.json`, Gradescope's format):
-the score histogram, each property's failure rate, the most common mistakes with
-their smallest counterexample, and the grading time per submission. Plots are drawn
+the students the run could not grade and why (its grades.csv), the score histogram,
+each property's failure rate, the most common mistakes with their smallest
+counterexample, and the grading time per submission. Plots are drawn
 with matplotlib and embedded as PNG data, so the page is a single file to mail or
 attach to a CI run. Its tables also come as Markdown, for a CI job summary.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from .files import write_atomically
 from .gradescope import class_results, lost_points, max_score
-from .grades_csv import ScoreRow
+from .grades_csv import ScoreRow, read_not_graded
 from .table import score_statistics as row_statistics
 
 COUNTEREXAMPLE = "Smallest failing input:"
@@ -62,13 +63,15 @@ def score_statistics(students):
 STATISTICS_HEADER = ["", "mean", "median", "full marks", "zero"]
 
 
-def class_report_html(students, title="convnets"):
+def class_report_html(students, title="convnets", not_graded=None):
+    """The page; not_graded: {student: reason} of the students the run could not grade."""
     scores = [r["score"] for r in students.values()]
     maximum = max(map(max_score, students.values()))
     seconds = [r.get("execution_time", 0.0) for r in students.values()]
     rates = failure_rates(students)
     sections = [
         f"<h1>{html.escape(title)}: {len(students)} submissions</h1>",
+        *_not_graded_html(not_graded or {}),
         _table(STATISTICS_HEADER, score_statistics(students)),
         "<h2>Scores</h2>", _figure(_histogram(scores, "total score", range(0, int(maximum) + 6, 5)), "score histogram"),
         "<h2>Failure rate of each property</h2>", _figure(_bars(rates), "failure rate of each property"),
@@ -85,9 +88,25 @@ def class_report_html(students, title="convnets"):
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n")
 
 
-def class_report_markdown(students, title="convnets", top=5):
+def _not_graded_html(not_graded):
+    if not not_graded:
+        return []
+    return [f"<h2>Not graded: {len(not_graded)} students</h2>",
+            _table(["student", "why"], [[student, not_graded[student]] for student in sorted(not_graded)])]
+
+
+def _not_graded_markdown(not_graded):
+    if not not_graded:
+        return []
+    return [f"### Not graded: {len(not_graded)} students", "", "| student | why |", "|---|---|",
+            *(f"| {_markdown_cell(student)} | {_markdown_cell(not_graded[student])} |" for student in sorted(not_graded)),
+            ""]
+
+
+def class_report_markdown(students, title="convnets", top=5, not_graded=None):
     """The report's tables in Markdown, for a CI job summary (no plots)."""
-    lines = [f"## {title}: {len(students)} submissions", "", "| " + " | ".join(STATISTICS_HEADER) + " |",
+    lines = [f"## {title}: {len(students)} submissions", "", *_not_graded_markdown(not_graded or {}),
+             "| " + " | ".join(STATISTICS_HEADER) + " |",
              "|---|---:|---:|---:|---:|", *("| " + " | ".join(row) + " |" for row in score_statistics(students)),
              "", "### Most common mistakes", "", "| students | property | what failed |", "|---:|---|---|"]
     lines += [f"| {n} | {name} | {_markdown_cell(failure)} |" for n, name, failure, _ in common_mistakes(students, top)]
@@ -104,11 +123,11 @@ def _markdown_cell(text):
 def write_class_report(folder, output=None, title="convnets", markdown=None):
     """Write the HTML report for the grade-class output `folder` (and the Markdown one
     to `markdown`, if given); returns where the HTML went."""
-    students = read_class(folder)
+    students, not_graded = read_class(folder), read_not_graded(folder)
     output = Path(output) if output else Path(folder) / "report.html"
-    write_atomically(output, class_report_html(students, title))
+    write_atomically(output, class_report_html(students, title, not_graded))
     if markdown:
-        write_atomically(markdown, class_report_markdown(students, title))
+        write_atomically(markdown, class_report_markdown(students, title, not_graded=not_graded))
     return output
 
 

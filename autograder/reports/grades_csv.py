@@ -1,7 +1,9 @@
-"""grades.csv: one row per student, a column per part, the total and the maximum."""
+"""grades.csv: one row per student, a column per part, the total and the maximum; a
+student not graded has no scores and the reason in the last column, `not_graded`."""
 import csv
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..properties import PART_NAMES
 from .files import write_atomically
@@ -22,11 +24,26 @@ class ScoreRow:
         return cls(student, part_scores(results), part_scores(results, key="max_score"), results["score"], max_score(results))
 
 
-def write_grades_csv(path, rows):
-    """rows: [ScoreRow], written sorted by student."""
+NOT_GRADED = "not_graded"
+
+
+def write_grades_csv(path, rows, not_graded=()):
+    """rows: [ScoreRow], and not_graded: [class_grading.writer.NotGraded], written sorted by student."""
+    lines = [[row.student, *(f"{row.parts.get(p, 0.0):g}" for p in PART_NAMES), f"{row.score:g}", f"{row.max_score:g}", ""]
+             for row in rows]
+    lines += [[failure.student, *[""] * (len(PART_NAMES) + 2), failure.reason] for failure in not_graded]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_id", *PART_NAMES, "score", "max_score"])
-    for row in sorted(rows, key=lambda r: r.student):
-        writer.writerow([row.student, *(f"{row.parts.get(p, 0.0):g}" for p in PART_NAMES), f"{row.score:g}", f"{row.max_score:g}"])
+    writer.writerow(["student_id", *PART_NAMES, "score", "max_score", NOT_GRADED])
+    writer.writerows(sorted(lines))
     write_atomically(path, buffer.getvalue())
+
+
+def read_not_graded(folder):
+    """{student: reason} of the students a class run in `folder` could not grade (its
+    grades.csv's `not_graded` column); {} if it has no grades.csv."""
+    try:
+        with open(Path(folder) / "grades.csv", newline="", encoding="utf-8") as stream:
+            return {row["student_id"]: row[NOT_GRADED] for row in csv.DictReader(stream) if row.get(NOT_GRADED)}
+    except FileNotFoundError:
+        return {}

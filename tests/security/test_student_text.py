@@ -86,6 +86,7 @@ class StoppedWorker:
 
     def __init__(self, code):
         self.code = code
+        self.out_of_memory = False  # ended by a signal, not by its memory cgroup
 
     def wait(self, timeout):
         return self.code
