@@ -294,7 +294,8 @@ def test_every_student_folder_is_graded_or_refused_with_the_reason(tmp_path, exp
 def write_results(folder, student, seconds=1.0, peak=50.0, score=10.0):
     (folder / student).mkdir(parents=True, exist_ok=True)
     results = {"score": score, "execution_time": seconds, "extra_data": {"worker_peak_mb": peak, "grader_peak_mb": peak},
-               "tests": [{"name": f"{part}: p", "tags": [part], "score": score / 4, "max_score": 10.0} for part in PART_NAMES]}
+               "tests": [{"name": f"{part}: p", "tags": [part], "score": score / 4,
+                          "max_score": load_settings().part_points[part]} for part in PART_NAMES]}
     (folder / student / "results.json").write_text(json.dumps(results))
 
 
