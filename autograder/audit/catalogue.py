@@ -138,6 +138,9 @@ def sigmoid(x):
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 """),
+    mistake("sigmoid-flattens", "sigmoid-gradient", "sigmoid returns a flat array whatever the shape of x",
+            reference_edited("sigmoid", "return np.where(x >= 0, 1 / (1 + e), e / (1 + e))",
+                             "return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).ravel()")),
     mistake("sigmoid-clips-too-early", "sigmoid-gradient", "clipping x to [-10, 10] before the formula", """
 def sigmoid(x):
     x = np.clip(x, -10, 10)
@@ -218,6 +221,8 @@ def fold_biases(weights, biases, t):
 def fold_biases(weights, biases, t):
     return [b - t if layer < len(biases) - 1 else b.copy() for layer, b in enumerate(biases)]
 """),
+    mistake("fold-drops-last-bias", "bias-folding", "returns the hidden layers' biases only, not the last layer's",
+            reference_edited("fold_biases", "    return folded", "    return folded[:-1]")),
     mistake("fold-mutates-biases", "bias-folding", "updates the biases in place", """
 def fold_biases(weights, biases, t):
     for layer, W in enumerate(weights):
