@@ -1,5 +1,6 @@
 """The committed notebooks are what the tools generate, and the student API is the pinned one."""
 import ast
+import shutil
 import subprocess
 
 import nbformat
@@ -21,7 +22,9 @@ PINNED_API = {
 
 @pytest.fixture(scope="module")
 def fresh_release():
-    return generate_release()
+    released = generate_release()
+    yield released
+    shutil.rmtree(released.parents[1])  # the scratch course, in the shared temporary folder
 
 
 def test_master_notebook_is_generated_from_its_text_form():
