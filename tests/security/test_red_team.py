@@ -7,7 +7,9 @@ is complete, the grader finishes within the submission's time limit and in
 GRADER_MEMORY_MB, it says why a worker died, and an honest submission graded right after
 it gets full marks. After all of them: no process, file change or connection is left behind.
 
-Submissions are graded two at a time (the machine's two cores), each lane in order.
+Submissions are graded two at a time (the machine's two cores): through `grade`, each
+attack and then an honest submission as one item, the next item to the first free lane;
+through nbgrader, one course per lane.
 """
 import json
 import os
@@ -89,11 +91,10 @@ def tamper_with(notebook, how):
 
 
 def in_lanes(work, items):
-    """Run work(item) for each item, LANES at a time, each lane in order; results by item name."""
-    lanes = [items[i::LANES] for i in range(LANES)]
+    """Run work(item) for each item, LANES at a time (each lane takes the next item when
+    it is free, so a slow attack holds up one lane only); results by item name."""
     with ThreadPoolExecutor(LANES) as pool:
-        done = pool.map(lambda lane: [(item, work(item)) for item in lane], lanes)
-    return {item.name: result for lane in done for item, result in lane}
+        return dict(zip([item.name for item in items], pool.map(work, items)))
 
 
 def grade_command(path, output):
