@@ -11,7 +11,7 @@ FAULTS = {"ben": "crash", "dev": "raise", "finn": "junk"}
 REAL_GRADE_ONE = run.grade_one
 
 
-def faulty_grade_one(path):
+def faulty_grade_one(path, settings):
     fault = FAULTS.get(Path(path).parent.name)
     if fault == "crash":
         os._exit(1)
@@ -19,4 +19,4 @@ def faulty_grade_one(path):
         raise RuntimeError("the grader broke")
     if fault == "junk":
         return "no results", (0, b"")
-    return REAL_GRADE_ONE(path)
+    return REAL_GRADE_ONE(path, settings)

@@ -2,6 +2,7 @@
 submission alone, however the class is split, stopped or run again; and whatever goes
 wrong for one student costs that student alone, until a rerun grades them."""
 import csv
+import dataclasses
 import json
 import os
 import shutil
@@ -13,6 +14,8 @@ import time
 import pytest
 
 from autograder.audit.mutants import solved_module
+from autograder.class_grading.roster import find_submissions
+from autograder.class_grading.run import grade_class
 from autograder.config import COURSE_ROOT, load_settings
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
@@ -318,3 +321,13 @@ def test_merge_takes_two_runs_that_differ_only_in_timing_and_keeps_who_was_not_g
     write_results(tmp_path / "c", "ada", score=5.0)
     run = autograder("merge", tmp_path / "a", tmp_path / "c", "--output-dir", tmp_path / "merged-2", check=False)
     assert run.returncode == 2 and "ada has different results in two outputs" in run.stdout
+
+
+def test_the_graders_grade_with_the_settings_the_run_was_given(tmp_path, settings):
+    """The run's fingerprint names its settings, so its grader processes must grade with
+    them, not with course_config.py read again (here: conv-folding left out)."""
+    without_conv = dataclasses.replace(settings, part_points={**settings.part_points, "conv-folding": 0.0})
+    ada = [entry for entry in find_submissions(SAMPLE_CLASS).entries if entry.student == "ada"]
+    grade_class(ada, tmp_path, without_conv, workers=1)
+    graded = json.loads((tmp_path / "ada" / "results.json").read_text())
+    assert part_scores(graded) == {part: settings.part_points[part] for part in PART_NAMES if part != "conv-folding"}

@@ -21,7 +21,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from pathlib import Path
 
-from ..config import load_settings
 from ..parallel import grader_pool
 from ..reports.grades_csv import ScoreRow
 from ..reports.gradescope import gradescope_results, read_results
@@ -64,7 +63,7 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
         graded["extra_data"].update(graded=[digest, fingerprint], timestamp=entry.timestamp)
         results.add(entry.student, graded)
 
-    grade_in_pools(todo, workers, finish, results.fail)
+    grade_in_pools(todo, settings, workers, finish, results.fail)
     return results
 
 
@@ -80,18 +79,18 @@ def graded_before(path, student, digest, fingerprint):
     return None
 
 
-def grade_in_pools(todo, workers, finish, fail):
-    """Grade `todo` ([(roster.Entry, digest)]) in grader processes, `workers` at a time:
+def grade_in_pools(todo, settings, workers, finish, fail):
+    """Grade `todo` ([(roster.Entry, digest)]) with `settings` in grader processes, `workers` at a time:
     finish(entry, digest, results) for each one graded, fail(student, reason) for each
     one that could not be, a crashed grader's student included (see the module's doc)."""
     waiting = deque(todo)
     while waiting:
-        for entry, digest in grade_in_pool(waiting, workers, finish, fail):
-            if grade_in_pool(deque([(entry, digest)]), 1, finish, fail):
+        for entry, digest in grade_in_pool(waiting, settings, workers, finish, fail):
+            if grade_in_pool(deque([(entry, digest)]), settings, 1, finish, fail):
                 fail(entry.student, CRASHED)
 
 
-def grade_in_pool(waiting, workers, finish, fail):
+def grade_in_pool(waiting, settings, workers, finish, fail):
     """Grade from `waiting` (taking each one off it) in a new pool of `workers` grader
     processes, as many at a time as there are graders; returns [] once `waiting` is
     empty, or, when a grader process dies, what was being graded then (the suspects)."""
@@ -99,11 +98,11 @@ def grade_in_pool(waiting, workers, finish, fail):
     try:
         with grader_pool(workers, setup=run_exchange.join, setup_args=(exchange.inboxes,)) as pool:
             in_flight = {}
-            submit_more(pool, waiting, in_flight, workers)
+            submit_more(pool, waiting, in_flight, settings, workers)
             while in_flight:
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 finished = [(in_flight.pop(future), future) for future in done]
-                submit_more(pool, waiting, in_flight, workers)  # the graders go on while results are written
+                submit_more(pool, waiting, in_flight, settings, workers)  # the graders go on while results are written
                 crashed = [item for item, future in finished if isinstance(future.exception(), BrokenProcessPool)]
                 for item, future in finished:
                     if item not in crashed:
@@ -115,12 +114,12 @@ def grade_in_pool(waiting, workers, finish, fail):
         exchange.close()
 
 
-def submit_more(pool, waiting, in_flight, workers):
+def submit_more(pool, waiting, in_flight, settings, workers):
     """Move students from `waiting` to `in_flight` ({future: item}) until as many are
     being graded as there are graders; stops early if the pool is broken."""
     while waiting and len(in_flight) < workers:
         try:
-            in_flight[pool.submit(grade_one, str(waiting[0][0].path))] = waiting[0]
+            in_flight[pool.submit(grade_one, str(waiting[0][0].path), settings)] = waiting[0]
         except BrokenProcessPool:
             return
         waiting.popleft()
@@ -141,15 +140,16 @@ def settle(item, future, exchange, finish, fail):
         fail(entry.student, f"the results could not be recorded ({error_text(error)})")
 
 
-def grade_one(path):
-    """Runs in a grader process: one submission, graded in its own sandboxed worker, after
+def grade_one(path, settings):
+    """Runs in a grader process: one submission, graded with the run's `settings` (those its
+    fingerprint names) in its own sandboxed worker, after
     adopting the runs the other graders recorded; returns (results, what hand_back gives).
     The results also say how much memory this grader process has needed so far (its
     recorded runs grow with the class, up to replay.MAX_STEPS)."""
     from ..grader import grade_path
 
     run_exchange.receive()
-    results = gradescope_results(grade_path(path, load_settings()))
+    results = gradescope_results(grade_path(path, settings))
     results["extra_data"]["grader_peak_mb"] = round(resident_peak_mb(), 1)
     return results, run_exchange.hand_back()
 
