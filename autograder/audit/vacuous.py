@@ -9,7 +9,7 @@ for a value it never checked.
 """
 import ast
 
-from ..properties import PART_NAMES, properties_of
+from ..properties import PART_NAMES, properties_calling, properties_of
 from .mutants import reference_definitions
 from .mutation import Mutant
 
@@ -46,8 +46,7 @@ def called_names():
 
 def properties_it_must_fail(answer):
     """The names ("part: property") of every property calling the definition it replaces."""
-    name = answer.id.split(" | ")[0]
-    return {f"{p.part}: {p.name}" for part in PART_NAMES for p in properties_of(part) if name in p.uses}
+    return {f"{p.part}: {p.name}" for p in properties_calling([answer.id.split(" | ")[0]])}
 
 
 def _answers_of(node):

@@ -114,7 +114,7 @@ def before_later_padding(layers):
     for index, layer in enumerate(layers):
         if layer["kind"] == "conv" and layer["padding"] and seen_activation:
             return layers[:index]
-        seen_activation = seen_activation or layer["kind"] in ("conv", "dense")
+        seen_activation = seen_activation or oracles.is_weighted(layer)
     raise ValueError("no padded conv after an activation")
 
 
