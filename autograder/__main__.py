@@ -1,3 +1,6 @@
-from .cli import main
+import sys
 
+from .cli import main, redeliver_lost_interrupts
+
+sys.unraisablehook = redeliver_lost_interrupts
 raise SystemExit(main())

@@ -1,8 +1,10 @@
 """python -m autograder: grade a submission or a whole class, merge class shards, report
 on a class, audit the suites, check the sandbox, make the release, run the demo, or run
 nbgrader with the course's configuration."""
+import _thread
 import argparse
 import sys
+import threading
 
 from .config import CourseConfigError, load_settings
 from .points import PointsMismatch
@@ -59,6 +61,20 @@ def main(argv=None):
         print("Interrupted: stopped before finishing; what was written is whole (run it again to finish).",
               file=sys.stderr)
         return INTERRUPTED
+
+
+def redeliver_lost_interrupts(unraisable):
+    """sys.unraisablehook of the command's process. Ctrl-C that lands in a gc callback
+    (hypothesis installs one) cannot propagate: Python would print "Exception ignored" and
+    carry on. Raise it again in the main thread a moment later, from another thread (raised
+    at once, it would land in this hook and be lost the same way). Anything else is
+    reported as Python does."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        again = threading.Timer(0.05, _thread.interrupt_main)
+        again.daemon = True  # nothing to deliver once the command has ended
+        again.start()
+    else:
+        sys.__unraisablehook__(unraisable)
 
 
 def warn_if_default_secret(settings):

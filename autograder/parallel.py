@@ -1,5 +1,12 @@
-"""A pool of grader processes, each on a CPU of its own (see sandbox/affinity.py)."""
+"""A pool of grader processes, each on a CPU of its own (see sandbox/affinity.py).
+
+Ctrl-C is the pool owner's to handle. Graders ignore SIGINT: Python raises it wherever the
+grader happens to be, and inside a gc callback (hypothesis installs one) it cannot be
+raised at all, only printed as "Exception ignored" and lost. The owner's KeyboardInterrupt
+ends the graders instead, so an interrupted run stops at once and prints nothing of theirs.
+"""
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 
 from .sandbox import affinity
@@ -7,15 +14,26 @@ from .sandbox import affinity
 CONTEXT = multiprocessing.get_context("forkserver")  # nothing inherited from the caller's threads
 
 
+class GraderPool(ProcessPoolExecutor):
+    """A ProcessPoolExecutor whose processes are ended when its block is left by Ctrl-C."""
+
+    def __exit__(self, kind, error, traceback):
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            for process in multiprocessing.active_children():
+                process.terminate()
+        return super().__exit__(kind, error, traceback)
+
+
 def grader_pool(workers, setup=None, setup_args=()):
-    """A ProcessPoolExecutor of `workers` fresh processes; the i-th to start pins itself,
-    and its sandboxed workers, to the i-th CPU, then calls setup(i, *setup_args)."""
+    """A GraderPool of `workers` fresh processes; the i-th to start ignores Ctrl-C, pins
+    itself, and its sandboxed workers, to the i-th CPU, then calls setup(i, *setup_args)."""
     started = CONTEXT.Value("i", 0)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=CONTEXT, initializer=_start,
-                               initargs=(started, setup, setup_args))
+    return GraderPool(max_workers=workers, mp_context=CONTEXT, initializer=_start,
+                      initargs=(started, setup, setup_args))
 
 
 def _start(started, setup, setup_args):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with started.get_lock():
         index, started.value = started.value, started.value + 1
     affinity.choose_cpu(index)

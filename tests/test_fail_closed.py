@@ -19,6 +19,7 @@ from autograder.reports.class_report import write_class_report
 from autograder.reports.gradescope import gradescope_results, write_results
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
+from autograder.parallel import grader_pool
 
 VISIBILITY_LINE = (COURSE_ROOT / "course_config.py").read_text().splitlines().index("VISIBILITY = {}") + 1
 PARTS = "(the parts: sigmoid-graph, sigmoid-gradient, bias-folding, conv-folding)"
@@ -124,6 +125,35 @@ def test_ctrl_c_ends_grade_class_with_one_line(tmp_path):
     status, stderr = interrupted(["grade-class", "sample_class", "--output-dir", str(tmp_path), "--workers", "2"], "Grading 6")
     assert (status, stderr.splitlines()) == (130, [
         "Interrupted: stopped before finishing; what was written is whole (run it again to finish)."])
+
+
+INTERRUPT_IN_GC = """
+import gc, os, runpy, signal, sys
+
+def ctrl_c_once(phase, info):  # Ctrl-C pressed while grading, as a garbage collection runs
+    if phase == "start" and "hypothesis" in sys.modules:
+        gc.callbacks.remove(ctrl_c_once)
+        os.kill(os.getpid(), signal.SIGINT)
+
+gc.callbacks.append(ctrl_c_once)
+runpy.run_module("autograder", run_name="__main__")
+"""
+
+
+def test_ctrl_c_in_a_gc_callback_still_ends_the_command(tmp_path):
+    """Python cannot raise in a gc callback: it prints "Exception ignored" and carries on."""
+    environment = {**os.environ, "CONVNETS_COURSE_SECRET": "the course's own"}
+    run = subprocess.run([sys.executable, "-c", INTERRUPT_IN_GC, "grade", "sample_class/ada/convnets.ipynb",
+                          "--output", str(tmp_path / "results.json")],
+                         cwd=COURSE_ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stderr.splitlines()) == (130, [
+        "Interrupted: stopped before finishing; what was written is whole (run it again to finish)."])
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_graders_leave_ctrl_c_to_the_pool_owner():
+    with grader_pool(2) as pool:
+        assert set(pool.map(signal.getsignal, [signal.SIGINT] * 4)) == {signal.SIG_IGN}
 
 
 def test_results_and_the_class_report_are_readable_by_others(tmp_path):
