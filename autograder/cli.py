@@ -6,7 +6,7 @@ import argparse
 import sys
 import threading
 
-from .config import CourseConfigError, load_settings
+from .config import ASSIGNMENT, CourseConfigError, load_settings
 from .points import PointsMismatch
 
 INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
@@ -47,7 +47,7 @@ def main(argv=None):
     release = commands.add_parser("release", help="regenerate the master notebook, assignment/ and sample_class/")
     release.add_argument("--force", action="store_true", help="even if the master .ipynb was edited by hand: the edit is lost")
     commands.add_parser("demo", help="grade the sample class both ways and print the scores")
-    passthrough = commands.add_parser("nbgrader", help="run nbgrader with course_config.py, e.g. nbgrader autograde convnets")
+    passthrough = commands.add_parser("nbgrader", help=f"run nbgrader with course_config.py, e.g. nbgrader autograde {ASSIGNMENT}")
     passthrough.add_argument("arguments", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)

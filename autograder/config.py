@@ -1,6 +1,11 @@
-"""The course's grading settings, read from course_config.py at the project's root.
+"""The course's facts and its grading settings.
 
-The file is checked as a whole before anything uses it: a setting that is missing, of
+The facts (the assignment's name, its parts, where the course's files are) are fixed by
+the project. The settings are read from course_config.py at the project's root, once, by
+each entry point (the `python -m autograder` command, nbgrader's preprocessor, a hidden
+test cell run in a kernel), and passed down from there.
+
+The settings file is checked as a whole before anything uses it: a setting that is missing, of
 the wrong type or out of range, a key that names no part, property or visibility, or a
 name that is no setting (a misspelt one) is refused, each problem on a line of its own.
 """
@@ -9,8 +14,16 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+ASSIGNMENT = "convnets"  # nbgrader's assignment name, and the notebook's: convnets.ipynb
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+PART_NAMES = ("sigmoid-graph", "sigmoid-gradient", "bias-folding", "conv-folding")  # graded in this order
+
 COURSE_ROOT = Path(__file__).resolve().parents[1]
 COURSE_CONFIG = COURSE_ROOT / "course_config.py"
+TEXT_FORM = COURSE_ROOT / "solutions" / f"{ASSIGNMENT}_notebook.py"  # the notebook's source, edited by hand
+MASTER_NOTEBOOK = COURSE_ROOT / "solutions" / ASSIGNMENT / NOTEBOOK  # nbgrader's source, made from TEXT_FORM
+RELEASED_NOTEBOOK = COURSE_ROOT / "assignment" / ASSIGNMENT / NOTEBOOK  # what students get
+SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's
 # A COURSE_SECRET starting with this is the repository's own, which students can read.
 DEFAULT_SECRET_PREFIX = "change-me"
@@ -124,8 +137,6 @@ def setting_problems(names):
 def part_points_problems(part_points):
     """What is wrong with PART_POINTS: a key that is no part, a part missing, points that
     are not a number >= 0, or no points at all."""
-    from .properties import PART_NAMES
-
     problems = [f"PART_POINTS has {key!r}, which is no part (the parts: {', '.join(PART_NAMES)})"
                 for key in part_points if key not in PART_NAMES]
     problems += [f"PART_POINTS gives nothing for {part!r}; give its points (0 leaves the part out)"
@@ -140,7 +151,7 @@ def part_points_problems(part_points):
 def visibility_problems(visibility):
     """What is wrong with VISIBILITY: a key that names no part or "part: property", or a
     value that is no visibility."""
-    from .properties import PART_NAMES, properties_of
+    from .properties import properties_of
 
     known = {key for part in PART_NAMES for key in (part, *(f"{part}: {p.name}" for p in properties_of(part)))}
     unknown = sorted(key for key in visibility if key not in known)

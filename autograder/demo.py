@@ -7,7 +7,7 @@ import time
 
 from .class_grading.roster import find_submissions
 from .class_grading.run import grade_class
-from .config import COURSE_ROOT
+from .config import ASSIGNMENT, COURSE_ROOT, NOTEBOOK, SAMPLE_CLASS
 from .grader import grade_path
 from .nbgrader_bridge.command import nbgrader
 from .nbgrader_bridge.course import new_course, open_gradebook
@@ -21,21 +21,21 @@ def step(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def run_demo(settings, sample_class=COURSE_ROOT / "sample_class", output=OUTPUT):
+def run_demo(settings, sample_class=SAMPLE_CLASS, output=OUTPUT):
     course = output / "course"
     shutil.rmtree(output, ignore_errors=True)
     course.mkdir(parents=True)
-    students = sorted(p.name for p in sample_class.iterdir() if (p / "convnets.ipynb").is_file())
+    students = sorted(p.name for p in sample_class.iterdir() if (p / NOTEBOOK).is_file())
 
-    step("nbgrader generate_assignment convnets (the release students get)")
+    step(f"nbgrader generate_assignment {ASSIGNMENT} (the release students get)")
     new_course(course)
     for student in students:
-        target = course / "submitted" / student / "convnets"
+        target = course / "submitted" / student / ASSIGNMENT
         target.mkdir(parents=True)
-        shutil.copy(sample_class / student / "convnets.ipynb", target / "convnets.ipynb")
+        shutil.copy(sample_class / student / NOTEBOOK, target / NOTEBOOK)
 
-    step(f"nbgrader autograde convnets: {len(students)} students, through the sandboxed grader")
-    nbgrader("autograde", "convnets", course_root=course, quiet=True)
+    step(f"nbgrader autograde {ASSIGNMENT}: {len(students)} students, through the sandboxed grader")
+    nbgrader("autograde", ASSIGNMENT, course_root=course, quiet=True)
     step("nbgrader export: grades.csv")
     nbgrader("export", f"--to={course / 'grades.csv'}", course_root=course, quiet=True)
 
@@ -46,12 +46,12 @@ def run_demo(settings, sample_class=COURSE_ROOT / "sample_class", output=OUTPUT)
     rows = []
     for number, student in enumerate(students, start=1):
         step(f"python -m autograder grade: {student} ({number}/{len(students)})")
-        report = grade_path(sample_class / student / "convnets.ipynb", settings)
+        report = grade_path(sample_class / student / NOTEBOOK, settings)
         write_results(gradescope_results(report), output / "results" / f"{student}.json")
         rows.append((student, report))
 
     with open_gradebook(course) as gradebook:
-        nbgrader_scores = {s: gradebook.find_submission("convnets", s).code_score for s in students}
+        nbgrader_scores = {s: gradebook.find_submission(ASSIGNMENT, s).code_score for s in students}
     print()
     print(score_table(rows))
     print()

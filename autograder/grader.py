@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from .config import visibility_problems
-from .properties import PART_NAMES, properties_of
+from .config import PART_NAMES, visibility_problems
+from .properties import properties_of
 from .properties.fixtures import with_fixtures
 from .properties.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission

@@ -17,12 +17,10 @@ import re
 import jupytext
 import nbformat
 
-from .config import COURSE_ROOT
+from .config import ASSIGNMENT, COURSE_ROOT, MASTER_NOTEBOOK, TEXT_FORM
 from .points import TEST_CELL_PREFIX
 
-TEXT_FORM = COURSE_ROOT / "solutions" / "convnets_notebook.py"
-MASTER_NOTEBOOK = COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb"
-GENERATED_DIGEST = COURSE_ROOT / "solutions" / "convnets.ipynb.sha256"  # of the .ipynb last generated
+GENERATED_DIGEST = COURSE_ROOT / "solutions" / f"{ASSIGNMENT}.ipynb.sha256"  # of the .ipynb last generated
 POINTS_PLACEHOLDER = re.compile(r"\{points:([\w-]+)\}")
 
 

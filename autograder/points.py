@@ -6,7 +6,11 @@ import json
 import math
 from pathlib import Path
 
+from .config import ASSIGNMENT
+
 TEST_CELL_PREFIX = "tests-"
+REGENERATE = (f"Make them agree: `make release`, then `python -m autograder nbgrader generate_assignment {ASSIGNMENT} "
+              "--force` (the gradebook takes the release's points).")
 
 
 class PointsMismatch(ValueError):

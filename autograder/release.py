@@ -6,11 +6,10 @@ from pathlib import Path
 
 from .audit.catalogue import CATALOGUE
 from .audit.mutants import notebook_json, solved_notebook
-from .config import COURSE_ROOT
+from .config import ASSIGNMENT, NOTEBOOK, RELEASED_NOTEBOOK, SAMPLE_CLASS
 from .nbgrader_bridge.course import new_course
 from .notebook_source import write_master
 
-SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 # Students of the bundled sample class: who they are and which catalogue entry they
 # handed in ("reference": the solution as written; "blank": the release untouched).
 ROSTER = {
@@ -25,28 +24,28 @@ ROSTER = {
 
 def generate_release():
     """nbgrader generate_assignment in a scratch course; returns the release folder."""
-    return new_course(Path(tempfile.mkdtemp(prefix="convnets-release-"))) / "assignment" / "convnets"
+    return new_course(Path(tempfile.mkdtemp(prefix=f"{ASSIGNMENT}-release-"))) / "assignment" / ASSIGNMENT
 
 
 def sample_notebook(student, released):
     entry = ROSTER[student]
     if entry == "blank":
-        return released.joinpath("convnets.ipynb").read_text(encoding="utf-8")
+        return released.joinpath(NOTEBOOK).read_text(encoding="utf-8")
     override = "" if entry == "reference" else next(e.override for e in CATALOGUE if e.name == entry)
-    return notebook_json(solved_notebook(override, released / "convnets.ipynb"))
+    return notebook_json(solved_notebook(override, released / NOTEBOOK))
 
 
 def make_release(settings, force=False):
-    """Regenerate solutions/convnets/convnets.ipynb (refused if it was edited by hand,
+    """Regenerate the master notebook (refused if it was edited by hand,
     unless `force`), assignment/ and sample_class/, with PART_POINTS' points and
     without the parts it gives none."""
     write_master(settings.part_points, force=force)
     released = generate_release()
-    target = COURSE_ROOT / "assignment" / "convnets"
+    target = RELEASED_NOTEBOOK.parent
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(released, target)
     for student in ROSTER:
         folder = SAMPLE_CLASS / student
         folder.mkdir(parents=True, exist_ok=True)
-        folder.joinpath("convnets.ipynb").write_text(sample_notebook(student, target), encoding="utf-8")
+        folder.joinpath(NOTEBOOK).write_text(sample_notebook(student, target), encoding="utf-8")
     shutil.rmtree(released.parents[1])

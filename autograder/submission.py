@@ -20,10 +20,9 @@ import json
 import re
 from pathlib import Path
 
-from .config import COURSE_ROOT
+from .config import RELEASED_NOTEBOOK
 
 SKIP_TAG = "skip-in-grader"
-RELEASED_NOTEBOOK = COURSE_ROOT / "assignment" / "convnets" / "convnets.ipynb"
 CELL_MARKER = re.compile(r"^# (?:In\[[ 0-9]*\]:|%%(?P<header>.*))[ \t]*$", re.MULTILINE)
 
 

@@ -14,8 +14,7 @@ from autograder.audit.mutation import reference_mutants
 from autograder.audit.clauses import CLAUSES, Clause
 from autograder.audit.run import AuditRow, VacuousRow, clause_summary, vacuous_summary
 from autograder.audit.vacuous import properties_it_must_fail, vacuous_answers
-from autograder.config import COURSE_ROOT
-from autograder.properties import PART_NAMES
+from autograder.config import COURSE_ROOT, PART_NAMES
 
 
 def test_catalogue_is_large_enough_and_covers_every_part():

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings as hypothesis_settings
 
 from autograder.audit.mutants import solved_module, solved_notebook
-from autograder.config import COURSE_ROOT
+from autograder.config import COURSE_ROOT, PART_NAMES
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.command import nbgrader
 from autograder.notebook_source import build_master, notebook_text
-from autograder.properties import PART_NAMES, oracles
+from autograder.properties import oracles
 from autograder.properties.strategies import conv_networks
 from autograder.release import ROSTER
 

@@ -8,9 +8,9 @@ import pytest
 
 from autograder.audit.catalogue import CATALOGUE
 from autograder.audit.mutants import solved_module
-from autograder.config import COURSE_ROOT
+from autograder.config import COURSE_ROOT, PART_NAMES
 from autograder.grader import grade_path
-from autograder.properties import PART_NAMES, runner, seeding
+from autograder.properties import runner, seeding
 from autograder.reports.gradescope import gradescope_results
 
 from autograder.audit.mutants import RELEASED_NOTEBOOK as RELEASED

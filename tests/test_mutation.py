@@ -9,7 +9,7 @@ from autograder.audit import run
 from autograder.audit.equivalents import EQUIVALENT
 from autograder.audit.mutants import solved_module
 from autograder.audit.mutation import Mutant, cell_mutants, reference_mutants
-from autograder.properties import PART_NAMES
+from autograder.config import PART_NAMES
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder.audit.mutants import notebook_json, solved_notebook
-from autograder.config import COURSE_ROOT, load_settings
+from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.command import nbgrader, nbgrader_command
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
@@ -25,7 +25,6 @@ from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.nbgrader_bridge.resume import unfinished_autogrades
 from autograder.notebook import REFUSAL
 from autograder.notebook_source import MASTER_NOTEBOOK
-from autograder.properties import PART_NAMES
 
 NAIVE_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
 

@@ -17,9 +17,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import PART_NAMES
 from ..grader import grade_path, graded_parts
 from ..parallel import grader_pool
-from ..properties import PART_NAMES, properties_calling
+from ..properties import properties_calling
 from .catalogue import CATALOGUE
 from .clauses import CLAUSES
 from .equivalents import EQUIVALENT

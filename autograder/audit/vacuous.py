@@ -9,7 +9,8 @@ for a value it never checked.
 """
 import ast
 
-from ..properties import PART_NAMES, properties_calling, properties_of
+from ..config import PART_NAMES
+from ..properties import properties_calling, properties_of
 from .mutants import reference_definitions
 from .mutation import Mutant
 

@@ -4,7 +4,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from ..points import check_points
+from ..config import ASSIGNMENT
+from ..points import REGENERATE, check_points
 from ..reports.gradescope import part_scores
 from ..reports.grades_csv import write_grades_csv
 from ..reports.progress import Progress
@@ -81,9 +82,7 @@ def _gradebook_writer(path, part_points):
         yield lambda student, results: None
         return
     _check_readable(path)
-    check_points(_gradebook_points(path), part_points, "the gradebook's test cell",
-                 "Make them agree: `make release`, then `python -m autograder nbgrader generate_assignment convnets "
-                 "--force` (the gradebook takes the release's points).")
+    check_points(_gradebook_points(path), part_points, "the gradebook's test cell", REGENERATE)
     with contextlib.ExitStack() as stack:
         opened = []
 
@@ -109,14 +108,14 @@ def _check_readable(path):
 
 
 def _gradebook_points(path):
-    """{part: points} of the convnets notebook's test cells in the gradebook at `path`
+    """{part: points} of the assignment notebook's test cells in the gradebook at `path`
     (read with the standard library, like _check_readable: nbgrader loads later)."""
     query = ("SELECT cell.name, grade.max_score FROM grade_cells AS grade JOIN base_cell AS cell ON cell.id = grade.id "
              "JOIN notebook ON notebook.id = cell.notebook_id JOIN assignment ON assignment.id = notebook.assignment_id "
-             "WHERE assignment.name = 'convnets' AND notebook.name = 'convnets' AND cell.name LIKE 'tests-%'")
+             "WHERE assignment.name = ? AND notebook.name = ? AND cell.name LIKE 'tests-%'")
     with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as database:
         try:
-            rows = database.execute(query).fetchall()
+            rows = database.execute(query, (ASSIGNMENT, ASSIGNMENT)).fetchall()
         except sqlite3.DatabaseError:  # no tables yet: nbgrader has not released the assignment into it
             rows = []
     return {name.removeprefix("tests-"): points for name, points in rows}

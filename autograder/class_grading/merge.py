@@ -1,8 +1,8 @@
 """Combining the outputs of several class runs (shards) into one."""
 from pathlib import Path
 
+from ..config import PART_NAMES
 from ..points import check_points
-from ..properties import PART_NAMES
 from ..reports.gradescope import class_results, part_scores
 from ..reports.grades_csv import read_not_graded
 from .writer import ClassResults

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import COURSE_ROOT
+from ..config import ASSIGNMENT, COURSE_ROOT
 
-ASSIGNMENT = "convnets"
 DEFAULT_FOLDER = COURSE_ROOT / "submitted"
 RELEASED_HELPERS = {"graph_figure.py", "check_visible.py"}  # released with the notebook: never a submission
 COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|-copy\d*)+$")  # what a download or Jupyter's "Make a Copy" adds

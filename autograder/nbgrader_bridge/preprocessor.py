@@ -13,14 +13,12 @@ cell the student deleted is added back at the end, as nbgrader's
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..config import load_settings
+from ..config import PART_NAMES, load_settings
 from ..grader import grade_cells, graded_parts
-from ..points import TEST_CELL_PREFIX, check_points, test_cell_points
-from ..properties import PART_NAMES
+from ..points import REGENERATE, TEST_CELL_PREFIX, check_points, test_cell_points
 from ..submission import notebook_cells
 
-REGENERATE = ("Make them agree: `make release`, then `python -m autograder nbgrader generate_assignment convnets "
-              "--force` (the gradebook takes the release's points), then autograde again.")
+REGENERATE_AND_AUTOGRADE = REGENERATE.removesuffix(".") + ", then autograde again."
 
 
 def part_of(cell):
@@ -36,7 +34,7 @@ class SandboxedGrading(NbGraderPreprocessor):
         nbgrader has restored from the gradebook, disagree with PART_POINTS (a test cell
         the student deleted is added back, below, with PART_POINTS' points)."""
         settings = load_settings()
-        check_points(test_cell_points(nb), settings.part_points, "the gradebook's test cell", REGENERATE,
+        check_points(test_cell_points(nb), settings.part_points, "the gradebook's test cell", REGENERATE_AND_AUTOGRADE,
                      every_part=False)
         course_root = self.config.CourseDirectory.get("root")  # hidden from the worker
         report = grade_cells(notebook_cells(nb), settings, hidden=[course_root] if course_root else [])

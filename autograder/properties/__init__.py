@@ -6,7 +6,8 @@ hypothesis draws the inputs from the strategies given to `@graded_property`.
 """
 from dataclasses import dataclass, field
 
-PART_NAMES = ("sigmoid-graph", "sigmoid-gradient", "bias-folding", "conv-folding")
+from ..config import PART_NAMES
+
 _REGISTRY = {part: [] for part in PART_NAMES}
 
 

@@ -14,6 +14,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
+from ..config import ASSIGNMENT
 from .files import write_atomically
 from .gradescope import class_results, lost_points, max_score
 from .grades_csv import ScoreRow, read_not_graded
@@ -63,7 +64,7 @@ def score_statistics(students):
 STATISTICS_HEADER = ["", "mean", "median", "full marks", "zero"]
 
 
-def class_report_html(students, title="convnets", not_graded=None):
+def class_report_html(students, title=ASSIGNMENT, not_graded=None):
     """The page; not_graded: {student: reason} of the students the run could not grade."""
     scores = [r["score"] for r in students.values()]
     maximum = max(map(max_score, students.values()))
@@ -103,7 +104,7 @@ def _not_graded_markdown(not_graded):
             ""]
 
 
-def class_report_markdown(students, title="convnets", top=5, not_graded=None):
+def class_report_markdown(students, title=ASSIGNMENT, top=5, not_graded=None):
     """The report's tables in Markdown, for a CI job summary (no plots)."""
     lines = [f"## {title}: {len(students)} submissions", "", *_not_graded_markdown(not_graded or {}),
              "| " + " | ".join(STATISTICS_HEADER) + " |",
@@ -120,7 +121,7 @@ def _markdown_cell(text):
     return html.escape(text, quote=False).replace("|", "\\|")
 
 
-def write_class_report(folder, output=None, title="convnets", markdown=None):
+def write_class_report(folder, output=None, title=ASSIGNMENT, markdown=None):
     """Write the HTML report for the grade-class output `folder` (and the Markdown one
     to `markdown`, if given); returns where the HTML went."""
     students, not_graded = read_class(folder), read_not_graded(folder)

@@ -5,7 +5,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..properties import PART_NAMES
+from ..config import PART_NAMES
 from .files import write_atomically
 from .gradescope import max_score, part_scores
 

@@ -6,11 +6,11 @@ points is a <failure> whose text is the feedback; the points go in <properties>.
 """
 import xml.etree.ElementTree as ET
 
-from ..properties import PART_NAMES
+from ..config import ASSIGNMENT, PART_NAMES
 from .gradescope import lost_points
 
 
-def junit_xml(results, suite_name="convnets"):
+def junit_xml(results, suite_name=ASSIGNMENT):
     """The results of one submission as a JUnit XML document (str)."""
     tests = results["tests"]
     root = ET.Element("testsuites", name=suite_name, **_counts(tests), time=_seconds(results.get("execution_time", 0)))

@@ -2,7 +2,7 @@
 
 `Points X/Y` is the line GitHub Classroom's reporter looks for; the summary starts with it.
 """
-from ..properties import PART_NAMES
+from ..config import ASSIGNMENT, PART_NAMES
 from .gradescope import lost_points, max_score, part_scores
 
 
@@ -11,7 +11,7 @@ def points_line(results):
     return f"Points {results['score']:g}/{max_score(results):g}"
 
 
-def markdown_summary(results, title="convnets"):
+def markdown_summary(results, title=ASSIGNMENT):
     """One submission: the points line, a table of parts, then each failed property's feedback."""
     scores, maxima = part_scores(results), part_scores(results, "max_score")
     lines = [f"## {title}: {results['score']:g}/{max_score(results):g} points", "", points_line(results), "",

@@ -1,7 +1,7 @@
 """Plain-text tables: scores per submission, and a class run's summary per part."""
 import statistics
 
-from ..properties import PART_NAMES
+from ..config import PART_NAMES
 
 
 def score_table(rows):

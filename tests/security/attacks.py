@@ -12,7 +12,7 @@ listens on, and a path in the grader's /tmp that must never be created.
 """
 from dataclasses import dataclass
 
-from autograder.properties import PART_NAMES
+from autograder.config import PART_NAMES
 
 BIAS_FOLDING = frozenset({"bias-folding"})
 SIGMOID_GRADIENT = frozenset({"sigmoid-gradient"})
