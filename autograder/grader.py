@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .config import PART_NAMES, visibility_problems
 from .properties import properties_of
 from .properties.fixtures import with_fixtures
-from .properties.runner import failed, run_property
+from .engine.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission
 from .sandbox.confinement import protections
 from .sandbox.remote import WorkerLost
@@ -113,7 +113,7 @@ def active_protections(settings):
 
 def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES, replay=True):
     """Run the properties of `parts` against a submission whose cells have been run.
-    replay: follow the hypothesis runs this process recorded first (properties/replay.py);
+    replay: follow the hypothesis runs this process recorded first (engine/replay.py);
     a process that grades one submission only gains nothing from it."""
     notes = [f"{e['label']} raised {e['error']['type']}: {e['error']['message']}" for e in loaded.cell_errors]
     tests = []

@@ -10,7 +10,7 @@ from autograder.audit.catalogue import CATALOGUE
 from autograder.audit.mutants import solved_module
 from autograder.config import COURSE_ROOT, PART_NAMES
 from autograder.grader import grade_path
-from autograder.properties import runner, seeding
+from autograder.engine import runner, seeding
 from autograder.reports.gradescope import gradescope_results
 
 from autograder.audit.mutants import RELEASED_NOTEBOOK as RELEASED
@@ -134,7 +134,7 @@ def counting_hypothesis_runs(monkeypatch):
 
 
 def test_replaying_recorded_runs_changes_no_verdict_or_message(settings, monkeypatch):
-    """properties/replay.py: graded once (their failing runs are recorded), again (every
+    """engine/replay.py: graded once (their failing runs are recorded), again (every
     run replayed: hypothesis never runs) and with replay off (plain hypothesis runs):
     the same tests, scores and feedback all three times."""
     first = grade_sample_students(settings)

@@ -5,6 +5,7 @@ import ast
 import pytest
 
 from autograder import properties
+from autograder.properties import registry
 from autograder.audit import run
 from autograder.audit.equivalents import EQUIVALENT
 from autograder.audit.mutants import solved_module
@@ -62,8 +63,8 @@ def test_a_weakened_suite_lets_mutants_survive_and_the_audit_says_so(settings, m
     a hole; one that breaks threshold is still killed."""
     threshold_only = [p for p in properties.properties_of("bias-folding") if p.name == "threshold"]
     no_fold_biases = [p for p in properties.properties_of("conv-folding") if "fold_biases" not in p.uses]
-    monkeypatch.setitem(properties._REGISTRY, "bias-folding", threshold_only)
-    monkeypatch.setitem(properties._REGISTRY, "conv-folding", no_fold_biases)
+    monkeypatch.setitem(registry.REGISTERED, "bias-folding", threshold_only)
+    monkeypatch.setitem(registry.REGISTERED, "conv-folding", no_fold_biases)
     negated = next(m for m in mutants if m.id == "threshold | return np.maximum(z, np.asarray(t, dtype=z.dtype)) | col 4: returned value negated")
     hidden_layer = next(m for m in mutants if m.id == "fold_biases | new_b = new_b - thresholds[layer] | col 20: - -> +")
     rows = [run.grade_mutant(negated, settings), run.grade_mutant(hidden_layer, settings)]

@@ -1,4 +1,4 @@
-"""Replay (properties/replay.py) against plain hypothesis, for submissions that keep state
+"""Replay (engine/replay.py) against plain hypothesis, for submissions that keep state
 between calls or are slow: every test's score and message must be the same either way."""
 import dataclasses
 
@@ -8,7 +8,8 @@ from hypothesis.internal.conjecture import engine
 from autograder import grader
 from autograder.audit.catalogue import CATALOGUE
 from autograder.audit.mutants import reference_definitions, solved_module
-from autograder.properties import properties_of, replay, runner
+from autograder.engine import replay, runner
+from autograder.properties import properties_of
 
 PART = "bias-folding"
 

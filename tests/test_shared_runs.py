@@ -1,11 +1,11 @@
-"""Recorded runs passed between grader processes (properties/shared_runs.py): adopted,
+"""Recorded runs passed between grader processes (engine/shared_runs.py): adopted,
 they replay exactly; bytes that are not such runs are dropped."""
 import pytest
 
 from autograder.config import COURSE_ROOT
 from autograder.grader import grade_path
-from autograder.properties import replay, runner
-from autograder.properties.shared_runs import adopt_runs, pack_runs
+from autograder.engine import replay, runner
+from autograder.engine.shared_runs import adopt_runs, pack_runs
 from autograder.sandbox import wire
 
 STUDENTS = ["cleo", "dev", "eve", "finn"]  # every part failed by someone, and a full mark

@@ -29,7 +29,7 @@ from . import run_exchange
 from .run_exchange import Exchange
 from .writer import ClassResults, error_text
 
-FINGERPRINTED = ("properties", "sandbox", "grader.py", "submission.py")  # what decides a score
+FINGERPRINTED = ("properties", "engine", "sandbox", "grader.py", "submission.py")  # what decides a score
 CRASHED = "its grader process crashed while grading it"
 
 

@@ -2,7 +2,7 @@
 
 Each grader process has an inbox, a queue made by the class run's own process. With
 each submission's results a grader hands back the hypothesis runs it recorded meanwhile
-(properties/shared_runs.py: wire bytes), which the class run's process puts in every
+(engine/shared_runs.py: wire bytes), which the class run's process puts in every
 other inbox; before each submission a grader adopts what its inbox holds. So a way of
 failing is run under hypothesis about once per class, not once per grader process. The
 queues link trusted processes only: sandboxed workers are forked from a template
@@ -11,8 +11,8 @@ queues link trusted processes only: sandboxed workers are forked from a template
 import queue
 
 from ..parallel import CONTEXT
-from ..properties import replay
-from ..properties.shared_runs import adopt_runs, pack_runs
+from ..engine import replay
+from ..engine.shared_runs import adopt_runs, pack_runs
 
 
 class Exchange:

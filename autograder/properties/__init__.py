@@ -1,47 +1,19 @@
-"""The hidden property suites: one module per graded part.
+"""The hidden property suites: one module per graded part (sigmoid_graph, sigmoid_gradient,
+bias_folding, conv_folding), with the oracles, checks and strategies they share.
 
-A property is a function `(student, **inputs)` that calls the student's code through a
-Submission (sandbox/remote.py) and raises AssertionError when the answer is wrong;
-hypothesis draws the inputs from the strategies given to `@graded_property`.
+The suites say *what* is checked; the engine (autograder/engine/) runs them under
+hypothesis. Importing this package imports every suite, which registers its properties.
 """
-from dataclasses import dataclass, field
-
 from ..config import PART_NAMES
-
-_REGISTRY = {part: [] for part in PART_NAMES}
-
-
-@dataclass(frozen=True)
-class Property:
-    part: str
-    name: str
-    summary: str
-    weight: int
-    uses: tuple
-    test: object = field(repr=False)
-    strategies: dict = field(repr=False)
-
-
-def graded_property(part, name, summary, *, uses, weight=1, **strategies):
-    """Register `test(student, **inputs)` as a property of `part`; inputs from `strategies`."""
-
-    def register(test):
-        _REGISTRY[part].append(Property(part, name, summary, weight, tuple(uses), test, strategies))
-        return test
-
-    return register
+from . import bias_folding, conv_folding, sigmoid_gradient, sigmoid_graph  # noqa: F401  (they register)
+from .registry import REGISTERED
 
 
 def properties_of(part):
     """The properties of one part, in the order they were written."""
-    _load_suites()
-    return list(_REGISTRY[part])
+    return list(REGISTERED[part])
 
 
 def properties_calling(names):
     """Every property, of any part, that calls one of the student's `names`."""
     return [prop for part in PART_NAMES for prop in properties_of(part) if set(prop.uses) & set(names)]
-
-
-def _load_suites():
-    from . import bias_folding, conv_folding, sigmoid_gradient, sigmoid_graph  # noqa: F401  (they register)

@@ -3,7 +3,8 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from . import graded_property, oracles
+from . import oracles
+from .registry import graded_property
 from .fixtures import FLIP
 from .checks import expect_array, expect_close, expect_object
 from .strategies import array_and_gradient, chains_with_a_flip, floats_between, magnitudes_between

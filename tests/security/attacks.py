@@ -505,7 +505,7 @@ raise RuntimeError(_FORGED)  # after the definitions: the cell's error becomes a
     # --- replay: code that keeps state between calls (second red team) -------------------
     # Wrong on an input it has not seen, right on one it has: plain hypothesis sees the
     # failure not come back (flaky) and fails it; a grader that asked it an example again
-    # when it left the recorded runs (properties/replay.py) would get right answers.
+    # when it left the recorded runs (engine/replay.py) would get right answers.
     Attack("wrong on first sight, right when seen again", "replay", PRELUDE + '''
 _seen = set()
 

@@ -37,7 +37,7 @@ from ..config import COURSE_ROOT
 from ..sandbox import wire
 from ..sandbox.inprocess import InProcessSubmission
 from ..submission import read_cells
-from .fixtures import with_fixtures
+from ..properties.fixtures import with_fixtures
 from .seeding import under_hypothesis
 
 # hypothesis leaves this module's frames out of the tracebacks it keeps of a failure (it
