@@ -5,10 +5,10 @@ import tempfile
 from pathlib import Path
 
 from .audit.catalogue import CATALOGUE
-from .audit.mutants import notebook_json, solved_notebook
 from .config import COURSE_ROOT
 from .nbgrader_bridge.course import new_course
 from .notebook_source import write_master
+from .reference import notebook_json, solved_notebook
 
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 # Students of the bundled sample class: who they are and which catalogue entry they

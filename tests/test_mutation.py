@@ -7,9 +7,9 @@ import pytest
 from autograder import properties
 from autograder.audit import run
 from autograder.audit.equivalents import EQUIVALENT
-from autograder.audit.mutants import solved_module
 from autograder.audit.mutation import Mutant, cell_mutants, reference_mutants
 from autograder.properties import PART_NAMES
+from autograder.reference import solved_module
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,10 @@ from pathlib import Path
 from ..grader import grade_path, graded_parts
 from ..parallel import grader_pool
 from ..properties import PART_NAMES, properties_calling
+from ..reference import solved_module
 from .catalogue import CATALOGUE
 from .clauses import CLAUSES
 from .equivalents import EQUIVALENT
-from .mutants import solved_module
 from .mutation import reference_mutants
 from .vacuous import properties_it_must_fail, vacuous_answers
 

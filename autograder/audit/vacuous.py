@@ -10,7 +10,7 @@ for a value it never checked.
 import ast
 
 from ..properties import PART_NAMES, properties_calling, properties_of
-from .mutants import reference_definitions
+from ..reference import reference_definitions
 from .mutation import Mutant
 
 # What a vacuous body returns, from the arguments it was given (None: this answer needs one).
