@@ -5,10 +5,10 @@ import tempfile
 from pathlib import Path
 
 from .audit.catalogue import CATALOGUE
-from .audit.mutants import notebook_json, solved_notebook
 from .config import ASSIGNMENT, NOTEBOOK, RELEASED_NOTEBOOK, SAMPLE_CLASS
 from .nbgrader_bridge.course import new_course
 from .notebook_source import write_master
+from .reference import notebook_json, solved_notebook
 
 # Students of the bundled sample class: who they are and which catalogue entry they
 # handed in ("reference": the solution as written; "blank": the release untouched).

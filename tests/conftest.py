@@ -1,8 +1,8 @@
 """Shared fixtures: the course's settings and submissions made from the reference."""
 import pytest
 
-from autograder.audit.mutants import notebook_json, solved_module, solved_notebook
 from autograder.config import load_settings
+from autograder.reference import notebook_json, solved_module, solved_notebook
 
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.audit.mutants import notebook_json, solved_notebook
 from autograder.config import PART_NAMES
+from autograder.reference import notebook_json, solved_notebook
 
 # What Jupyter writes into a notebook it has run; nbconvert picks its exporter by it.
 KERNEL_METADATA = {

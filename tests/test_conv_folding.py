@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings as hypothesis_settings
 
-from autograder.audit.mutants import solved_module, solved_notebook
 from autograder.config import COURSE_ROOT, PART_NAMES
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.command import nbgrader
 from autograder.notebook_source import build_master, notebook_text
 from autograder.properties import oracles
 from autograder.properties.strategies import conv_networks
+from autograder.reference import solved_module, solved_notebook
 from autograder.release import ROSTER
 
 EARLIER_PARTS = ("sigmoid-graph", "sigmoid-gradient", "bias-folding")

@@ -5,8 +5,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from autograder.audit.mutants import solved_module  # noqa: E402
 from autograder.config import COURSE_ROOT  # noqa: E402
+from autograder.reference import solved_module  # noqa: E402
 
 sys.path.insert(0, str(COURSE_ROOT / "solutions" / "convnets"))
 from graph_figure import draw_chain, edge_values  # noqa: E402

@@ -13,13 +13,13 @@ import time
 
 import pytest
 
-from autograder.audit.mutants import solved_module
 from autograder.class_grading.roster import find_submissions
 from autograder.class_grading.run import grade_class
 from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
+from autograder.reference import solved_module
 from autograder.reports.gradescope import part_scores
 
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"

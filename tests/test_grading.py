@@ -7,13 +7,13 @@ import sys
 import pytest
 
 from autograder.audit.catalogue import CATALOGUE
-from autograder.audit.mutants import solved_module
 from autograder.config import COURSE_ROOT, PART_NAMES
-from autograder.grader import grade_path
 from autograder.engine import runner, seeding
+from autograder.grader import grade_path
+from autograder.reference import solved_module
 from autograder.reports.gradescope import gradescope_results
 
-from autograder.audit.mutants import RELEASED_NOTEBOOK as RELEASED
+from autograder.submission import RELEASED_NOTEBOOK as RELEASED
 
 
 def part_scores(report):

@@ -8,9 +8,9 @@ from autograder import properties
 from autograder.properties import registry
 from autograder.audit import run
 from autograder.audit.equivalents import EQUIVALENT
-from autograder.audit.mutants import solved_module
 from autograder.audit.mutation import Mutant, cell_mutants, reference_mutants
 from autograder.config import PART_NAMES
+from autograder.reference import solved_module
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.audit.mutants import notebook_json, solved_notebook
 from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.command import nbgrader, nbgrader_command
@@ -25,6 +24,7 @@ from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.nbgrader_bridge.resume import unfinished_autogrades
 from autograder.notebook import REFUSAL
 from autograder.notebook_source import MASTER_NOTEBOOK
+from autograder.reference import notebook_json, solved_notebook
 
 NAIVE_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
 

@@ -8,12 +8,12 @@ import sys
 import pytest
 from nbgrader.api import MissingEntry
 
-from autograder.audit.mutants import notebook_json
 from autograder.config import COURSE_ROOT
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.command import nbgrader
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
+from autograder.reference import notebook_json
 from autograder.reports.gradescope import part_scores
 from autograder.submission import RELEASED_NOTEBOOK, read_cells
 

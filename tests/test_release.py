@@ -6,11 +6,11 @@ import subprocess
 import nbformat
 import pytest
 
-from autograder.audit.mutants import without_markers
 from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
 from autograder.nbgrader_bridge.preprocessor import part_of
 from autograder.notebook_source import MASTER_NOTEBOOK, TEXT_FORM, EditedMaster, build_master, notebook_text, write_master
 from autograder.properties import properties_of
+from autograder.reference import without_markers
 from autograder.release import ROSTER, SAMPLE_CLASS, generate_release, sample_notebook
 
 RELEASE = COURSE_ROOT / "assignment" / "convnets"

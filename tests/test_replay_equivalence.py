@@ -7,9 +7,9 @@ from hypothesis.internal.conjecture import engine
 
 from autograder import grader
 from autograder.audit.catalogue import CATALOGUE
-from autograder.audit.mutants import reference_definitions, solved_module
 from autograder.engine import replay, runner
 from autograder.properties import properties_of
+from autograder.reference import reference_definitions, reference_submission, solved_module
 
 PART = "bias-folding"
 
@@ -158,7 +158,7 @@ class NeverAsked:
 def walked(settings):
     """(prop, answers): threshold's answers as the reference gave them on its whole run."""
     prop = next(p for p in properties_of(PART) if p.name == "threshold")
-    test, steps = replay.recording(replay.checking(prop, replay._reference()))
+    test, steps = replay.recording(replay.checking(prop, reference_submission()))
     runner.under_hypothesis(prop, test, settings.course_secret, settings.max_examples)()
     return prop, tuple(replay.Answer(replay.digest_of(inputs), outcome) for inputs, outcome, _ in steps)
 

@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from autograder.audit.catalogue import CATALOGUE
-from autograder.audit.mutants import RELEASED_NOTEBOOK, notebook_json, solved_notebook
 from autograder.config import COURSE_ROOT
+from autograder.reference import notebook_json, solved_notebook
+from autograder.submission import RELEASED_NOTEBOOK
 
 RELEASE = COURSE_ROOT / "assignment" / "convnets"
 WORKFLOW = COURSE_ROOT / "examples" / "github-classroom" / "classroom.yml"

@@ -4,7 +4,7 @@ answers written differently, which must keep full marks. Each entry replaces som
 top-level definitions of the reference solution, written out or as one edit of it."""
 from dataclasses import dataclass
 
-from .mutants import reference_edited
+from ..reference import reference_edited
 
 
 @dataclass(frozen=True)

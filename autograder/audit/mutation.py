@@ -15,7 +15,7 @@ import copy
 from dataclasses import dataclass
 
 from ..notebook_source import build_master
-from .mutants import SOLUTION_MARKER
+from ..reference import SOLUTION_MARKER
 
 OPERATOR_SWAPS = {ast.Add: [ast.Sub], ast.Sub: [ast.Add], ast.Mult: [ast.Div], ast.Div: [ast.Mult], ast.Pow: [ast.Mult]}
 COMPARE_SWAPS = {ast.Lt: [ast.LtE, ast.GtE], ast.LtE: [ast.Lt, ast.Gt], ast.Gt: [ast.GtE, ast.LtE],

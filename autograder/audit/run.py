@@ -21,10 +21,10 @@ from ..config import PART_NAMES
 from ..grader import grade_path, graded_parts
 from ..parallel import grader_pool
 from ..properties import properties_calling
+from ..reference import solved_module
 from .catalogue import CATALOGUE
 from .clauses import CLAUSES
 from .equivalents import EQUIVALENT
-from .mutants import solved_module
 from .mutation import reference_mutants
 from .vacuous import properties_it_must_fail, vacuous_answers
 

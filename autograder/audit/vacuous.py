@@ -11,7 +11,7 @@ import ast
 
 from ..config import PART_NAMES
 from ..properties import properties_calling, properties_of
-from .mutants import reference_definitions
+from ..reference import reference_definitions
 from .mutation import Mutant
 
 # What a vacuous body returns, from the arguments it was given (None: this answer needs one).

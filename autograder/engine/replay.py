@@ -25,7 +25,6 @@ as text, the ending), so the grader processes of a class run share theirs
 (shared_runs.py): a way of failing is run once per class.
 """
 import copy
-import functools
 import hashlib
 import warnings
 from dataclasses import dataclass, field
@@ -33,11 +32,8 @@ from dataclasses import dataclass, field
 from hypothesis.errors import HypothesisDeprecationWarning, UnsatisfiedAssumption
 from hypothesis.internal.escalation import InterestingOrigin
 
-from ..config import COURSE_ROOT
+from ..reference import reference_submission
 from ..sandbox import wire
-from ..sandbox.inprocess import InProcessSubmission
-from ..submission import read_cells
-from ..properties.fixtures import with_fixtures
 from .seeding import under_hypothesis
 
 # hypothesis leaves this module's frames out of the tracebacks it keeps of a failure (it
@@ -45,7 +41,6 @@ from .seeding import under_hypothesis
 # so a replayed, recorded or plain run writes the same report.
 __hypothesistracebackhide__ = True
 
-MASTER_NOTEBOOK = COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb"
 MAX_STEPS = 20_000  # examples kept in all the trees of a process: about 2 KB each
 PASSED, REJECTED = "passed", "rejected"
 
@@ -269,7 +264,7 @@ def _root(prop, secret, max_examples):
 
 def _record_reference(prop, secret, max_examples):
     """The first path of a property's tree: the reference solution's (passing) run."""
-    test, steps = recording(checking(prop, _reference()))
+    test, steps = recording(checking(prop, reference_submission()))
     under_hypothesis(prop, test, secret, max_examples)()  # it passes: nothing to shrink, nothing cut
     record(prop, secret, max_examples, steps, bounded=False)
 
@@ -281,13 +276,3 @@ def digest_of(inputs):
     arrays = []
     header = wire.encode_data(inputs, arrays)
     return hashlib.sha256(wire.pack(header, arrays)).hexdigest()[:16]
-
-
-@functools.cache
-def _reference():
-    """The reference solution, loaded in this process (it is trusted code)."""
-    reference = InProcessSubmission({"__name__": "reference"})
-    loaded = reference.load(with_fixtures(read_cells(MASTER_NOTEBOOK)))
-    if loaded.cell_errors:
-        raise RuntimeError(f"the reference solution does not run: {loaded.cell_errors}")
-    return reference

@@ -12,7 +12,7 @@ import time
 import nbformat
 import pytest
 
-from autograder.audit.mutants import notebook_json, solved_notebook
+from autograder.reference import notebook_json, solved_notebook
 from autograder.sandbox import confinement, memory_cgroup
 from autograder.sandbox.client import SandboxedSubmission
 from autograder.sandbox.remote import WorkerLost

@@ -25,14 +25,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.audit.mutants import RELEASED_NOTEBOOK, notebook_json, solved_notebook
 from autograder.config import COURSE_ROOT, PART_NAMES
 from autograder.grader import property_points
 from autograder.nbgrader_bridge.command import nbgrader
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.properties import properties_calling, properties_of
+from autograder.reference import notebook_json, solved_notebook
 from autograder.reports.gradescope import part_scores
+from autograder.submission import RELEASED_NOTEBOOK
 
 from .attacks import ATTACKS, HONEST
 from .host import host_state, leftover_workers

@@ -1,15 +1,32 @@
-"""Submissions made from the reference: the master notebook's code with some top-level
-definitions replaced. The audit and the sample class are built this way."""
+"""The reference solution, and submissions made from it.
+
+The reference is the master notebook's code. The grader loads it in its own process
+(`reference_submission`): its runs start each property's tree (engine/replay.py).
+The audit, the release's sample class and the tests hand in the reference with some
+top-level definitions replaced. Only the functions that build notebooks import nbformat
+and notebook_source (jupytext): the grader, which needs just the loaded reference,
+starts without them.
+"""
 import ast
 import functools
 import re
 
-import nbformat
-
-from ..notebook_source import build_master
-from ..submission import RELEASED_NOTEBOOK, is_graded_code
+from .config import MASTER_NOTEBOOK, RELEASED_NOTEBOOK
+from .properties.fixtures import with_fixtures
+from .sandbox.inprocess import InProcessSubmission
+from .submission import is_graded_code, read_cells
 
 SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.MULTILINE)
+
+
+@functools.cache
+def reference_submission():
+    """The reference solution, loaded in this process (it is trusted code)."""
+    reference = InProcessSubmission({"__name__": "reference"})
+    loaded = reference.load(with_fixtures(read_cells(MASTER_NOTEBOOK)))
+    if loaded.cell_errors:
+        raise RuntimeError(f"the reference solution does not run: {loaded.cell_errors}")
+    return reference
 
 
 def without_markers(source):
@@ -35,6 +52,8 @@ def replace_definitions(source, override):
 @functools.cache
 def reference_definitions():
     """{name: source} of every top-level definition in the master's solution cells."""
+    from .notebook_source import build_master
+
     sources = {}
     for cell in build_master().cells:
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
@@ -57,6 +76,10 @@ def reference_edited(name, old, new):
 def solved_notebook(override="", released=RELEASED_NOTEBOOK):
     """The released notebook as a student would hand it in: the reference solutions
     typed into the code cells, `override`'s definitions swapped in, a written answer."""
+    import nbformat
+
+    from .notebook_source import build_master
+
     solutions = {cell.id: without_markers(cell.source) for cell in build_master().cells}
     notebook = nbformat.read(released, as_version=4)
     for cell in notebook.cells:
@@ -75,4 +98,6 @@ def solved_module(override=""):
 
 
 def notebook_json(notebook):
+    import nbformat
+
     return nbformat.writes(notebook) + "\n"
