@@ -37,9 +37,8 @@ COURSE_SECRET = os.environ.get("CONVNETS_COURSE_SECRET", "change-me: convnets de
 # Examples hypothesis tries per property before it calls the property satisfied. The
 # audit (every catalogued mistake caught, every correct variant at full marks, every
 # non-equivalent mutant of the reference killed) holds from 7 examples up; at 5 a mutant
-# of sigmoid survives (measured at 3, 5, 7, 10, 15, 20 and 30). 15 keeps a twofold
-# margin; grading the reference took 0.29 s instead of 0.48 s at 30 (one CPU). The
-# environment may lower it for quick runs (the red-team tests use 10: they test the
+# of sigmoid survives. 15 keeps a twofold margin (benchmarks/README.md has the
+# measurements). The environment may lower it for quick runs (the red-team tests use 10: they test the
 # sandbox, not the suites' power, which the audit checks at the full count).
 MAX_EXAMPLES = int(os.environ.get("CONVNETS_MAX_EXAMPLES", 15))
 

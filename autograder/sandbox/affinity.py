@@ -1,10 +1,8 @@
 """Keeping a grader and its worker on one CPU.
 
 A call is a message to the worker and one back. Between two processes on different
-CPUs each message costs a cross-CPU wake-up; on one CPU it does not. On the 2-core
-machine CI uses, an empty call takes 217 us across CPUs and 74 us on one, and grading
-a correct submission 0.95 s against 0.6 s (benchmarks/class_grading.py shows the whole
-effect). So the thread talking to a worker pins itself, and with it the worker it
+CPUs each message costs a cross-CPU wake-up; on one CPU it does not, which makes a call
+about three times cheaper (measured in benchmarks/README.md). So the thread talking to a worker pins itself, and with it the worker it
 starts, to one CPU for the worker's life. Parallel graders (grade-class) are each given
 a CPU of their own; otherwise the one the thread is running on is used.
 """
