@@ -38,8 +38,8 @@ COURSE_SECRET = os.environ.get("CONVNETS_COURSE_SECRET", "change-me: convnets de
 # audit (every catalogued mistake caught, every correct variant at full marks, every
 # non-equivalent mutant of the reference killed) holds from 7 examples up; at 5 a mutant
 # of sigmoid survives. 15 keeps a twofold margin (benchmarks/README.md has the
-# measurements). The environment may lower it for quick runs (the red-team tests use 10: they test the
-# sandbox, not the suites' power, which the audit checks at the full count).
+# measurements). The environment may lower it for quick runs (the red-team tests use
+# 10: they test the sandbox, not the suites' power, which the audit checks at 15).
 MAX_EXAMPLES = int(os.environ.get("CONVNETS_MAX_EXAMPLES", 15))
 
 # Wall-clock limits enforced by the grader: running the submission's cells, one call of
