@@ -2,6 +2,7 @@
 the hidden test cells run in a real kernel give the same scores; a killed autograde resumes.
 Plain `nbgrader` in a course folder grades through the sandbox too, stops on a broken
 configuration, and the hidden cells refuse to grade in a kernel under autograde."""
+import copy
 import csv
 import os
 from html import escape
@@ -16,11 +17,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
+from autograder.config import COURSE_ROOT, PART_NAMES, RELEASED_NOTEBOOK, load_settings
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.command import nbgrader, nbgrader_command
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
+from autograder.nbgrader_bridge import preprocessor
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
+from autograder.nbgrader_bridge.preprocessor import part_of
 from autograder.nbgrader_bridge.resume import unfinished_autogrades
 from autograder.notebook import REFUSAL
 from autograder.notebook_source import MASTER_NOTEBOOK
@@ -243,3 +246,16 @@ def test_autograde_refuses_a_gradebook_with_other_points_than_part_points(tmp_pa
     assert ("PointsMismatch: bias-folding: the gradebook's test cell gives 40 points, course_config.py's PART_POINTS "
             "gives 45 points") in run.stderr
     assert not (root / "autograded" / "reference" / "convnets").exists()
+
+
+def test_one_autograde_run_grades_every_student_with_the_settings_read_once(monkeypatch, settings):
+    """nbgrader makes one preprocessor per run: course_config.py edited during a run
+    must not give later students other settings than earlier ones."""
+    reads = []
+    monkeypatch.setattr(preprocessor, "load_settings", lambda: reads.append(settings) or settings)
+    grading = preprocessor.SandboxedGrading()
+    blank = nbformat.read(RELEASED_NOTEBOOK, as_version=4)
+    for _ in range(2):
+        graded, _ = grading.preprocess(copy.deepcopy(blank), {})
+        assert any(part_of(cell) for cell in graded.cells)
+    assert len(reads) == 1

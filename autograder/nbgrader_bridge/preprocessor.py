@@ -10,6 +10,8 @@ visibility is "hidden" (course_config.py) shows its points but not its message. 
 cell the student deleted is added back at the end, as nbgrader's
 `OverwriteCells.add_missing_cells` would: the part is graded on the code, as by `grade`.
 """
+import functools
+
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -29,11 +31,17 @@ def part_of(cell):
 
 
 class SandboxedGrading(NbGraderPreprocessor):
+    @functools.cached_property
+    def settings(self):
+        """course_config.py, read once: nbgrader makes one preprocessor for its whole run,
+        so every student of an autograde run is graded with the same settings."""
+        return load_settings()
+
     def preprocess(self, nb, resources):
         """Grade `nb` in the sandbox; PointsMismatch if its test cells, whose points
         nbgrader has restored from the gradebook, disagree with PART_POINTS (a test cell
         the student deleted is added back, below, with PART_POINTS' points)."""
-        settings = load_settings()
+        settings = self.settings
         check_points(test_cell_points(nb), settings.part_points, "the gradebook's test cell", REGENERATE_AND_AUTOGRADE,
                      every_part=False)
         course_root = self.config.CourseDirectory.get("root")  # hidden from the worker
