@@ -14,7 +14,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from .files import write_atomically
+from ..files import write_atomically
 from .gradescope import class_results, lost_points, max_score
 from .grades_csv import ScoreRow, read_not_graded
 from .table import score_statistics as row_statistics

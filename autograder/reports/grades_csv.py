@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..properties import PART_NAMES
-from .files import write_atomically
+from ..files import write_atomically
 from .gradescope import max_score, part_scores
 
 

@@ -3,7 +3,7 @@ Written and read here only; the other reports are made from these results."""
 import json
 from pathlib import Path
 
-from .files import write_atomically
+from ..files import write_atomically
 
 
 def gradescope_results(report):
