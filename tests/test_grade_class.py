@@ -21,7 +21,7 @@ from autograder.grader import grade_path
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.properties import PART_NAMES
-from autograder.reports.gradescope import part_scores
+from autograder.results import part_scores
 
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 STUDENTS = sorted(p.name for p in SAMPLE_CLASS.iterdir())

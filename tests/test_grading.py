@@ -11,7 +11,7 @@ from autograder.audit.mutants import solved_module
 from autograder.config import COURSE_ROOT
 from autograder.grader import grade_path
 from autograder.properties import PART_NAMES, runner, seeding
-from autograder.reports.gradescope import gradescope_results
+from autograder.results import gradescope_results
 
 from autograder.audit.mutants import RELEASED_NOTEBOOK as RELEASED
 

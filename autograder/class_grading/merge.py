@@ -3,8 +3,8 @@ from pathlib import Path
 
 from ..points import check_points
 from ..properties import PART_NAMES
-from ..reports.gradescope import class_results, part_scores
 from ..reports.grades_csv import read_not_graded
+from ..results import class_results, part_scores
 from .writer import ClassResults
 
 TIMING = ("execution_time", "extra_data.worker_peak_mb", "extra_data.grader_peak_mb")  # differ between two runs

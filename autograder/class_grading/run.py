@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..parallel import grader_pool
 from ..reports.grades_csv import ScoreRow
-from ..reports.gradescope import gradescope_results, read_results
+from ..results import gradescope_results, read_results
 from ..sandbox.confinement import resident_peak_mb
 from . import run_exchange
 from .run_exchange import Exchange

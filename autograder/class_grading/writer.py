@@ -9,8 +9,8 @@ so a rerun grades them again; it never stops the run.
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..reports.gradescope import write_results
 from ..reports.grades_csv import ScoreRow
+from ..results import write_results
 from ..sandbox.student_text import student_text
 
 REASON_LIMIT = 500  # characters of an error line's reason (it may quote a student's file)

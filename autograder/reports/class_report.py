@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..files import write_atomically
-from .gradescope import class_results, lost_points, max_score
+from ..results import class_results, lost_points, max_score
 from .grades_csv import ScoreRow, read_not_graded
 from .table import score_statistics as row_statistics
 

@@ -5,9 +5,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..properties import PART_NAMES
 from ..files import write_atomically
-from .gradescope import max_score, part_scores
+from ..properties import PART_NAMES
+from ..results import max_score, part_scores
 
 
 @dataclass(frozen=True)

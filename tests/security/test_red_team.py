@@ -32,7 +32,7 @@ from autograder.nbgrader_bridge.command import nbgrader
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.properties import PART_NAMES, properties_calling, properties_of
-from autograder.reports.gradescope import part_scores
+from autograder.results import part_scores
 
 from .attacks import ATTACKS, HONEST
 from .host import host_state, leftover_workers

@@ -1,9 +1,14 @@
-"""Gradescope's results.json: top-level score, one test per property, tagged with its part.
-Written and read here only; the other reports are made from these results."""
+"""The results record: a student's results.json, in Gradescope's format (top-level score,
+one test per property, tagged with its part).
+
+Written and read here only. Gradescope reads it as it is; class runs resume from it,
+`merge` copies it, the gradebook and grades.csv take its scores, and every report
+(reports/) is rendered from it.
+"""
 import json
 from pathlib import Path
 
-from ..files import write_atomically
+from .files import write_atomically
 
 
 def gradescope_results(report):
