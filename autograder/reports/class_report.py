@@ -15,8 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 from ..files import write_atomically
-from ..results import class_results, lost_points, max_score
-from .grades_csv import ScoreRow, read_not_graded
+from ..results import ScoreRow, class_results, lost_points, max_score
+from .grades_csv import read_not_graded
 from .table import score_statistics as row_statistics
 
 COUNTEREXAMPLE = "Smallest failing input:"
