@@ -33,7 +33,7 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
     ([roster.Refused]: no submission to grade) first).
 
     record(student, results): called before a student's results file is written (the
-    gradebook writer); progress: a reports.progress.Progress, advanced per student."""
+    gradebook writer); progress: a progress.Progress, advanced per student."""
     fingerprint = grading_fingerprint(settings)
     results = ClassResults(output_dir, record, progress)
     for student in refused:

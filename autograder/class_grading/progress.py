@@ -24,7 +24,7 @@ class Progress:
             print(f"[{self.count}/{self.total}] {said}", file=self.stream, flush=True)
 
     def fail(self, failure):
-        """One more student done, but not graded (a class_grading.writer.NotGraded): an
+        """One more student done, but not graded (a writer.NotGraded): an
         error line that stays, on a terminal too."""
         self.count += 1
         if self.bar is not None:
