@@ -3,6 +3,7 @@ submission alone, however the class is split, stopped or run again; and whatever
 wrong for one student costs that student alone, until a rerun grades them."""
 import csv
 import dataclasses
+import io
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import time
 import pytest
 
 from autograder.audit.mutants import solved_module
+from autograder.class_grading.progress import Progress
 from autograder.class_grading.roster import find_submissions
 from autograder.class_grading.run import grade_class
 from autograder.config import COURSE_ROOT, load_settings
@@ -331,3 +333,25 @@ def test_the_graders_grade_with_the_settings_the_run_was_given(tmp_path, setting
     grade_class(ada, tmp_path, without_conv, workers=1)
     graded = json.loads((tmp_path / "ada" / "results.json").read_text())
     assert part_scores(graded) == {part: settings.part_points[part] for part in PART_NAMES if part != "conv-folding"}
+
+
+class Terminal(io.StringIO):
+    """Captured output that says it is a terminal, so Progress draws its bar into it."""
+
+    def isatty(self):
+        return True
+
+
+def test_a_resumed_run_counts_the_students_graded_before_to_the_end(tmp_path):
+    """ada graded by an earlier run, ben now: the bar ends at 2/2 and 100%, and so do
+    the lines shown where there is no terminal."""
+    settings = load_settings()
+    entries = [entry for entry in find_submissions(SAMPLE_CLASS).entries if entry.student in ("ada", "ben")]
+    grade_class(entries[:1], tmp_path, settings, workers=1)
+    for stream, done in [(Terminal(), "100%"), (io.StringIO(), "[2/2] ben ")]:
+        (tmp_path / "ben" / "results.json").unlink(missing_ok=True)
+        progress = Progress(len(entries), stream=stream)
+        grade_class(entries, tmp_path, settings, workers=1, progress=progress)
+        progress.close()
+        last = stream.getvalue().replace("\r", "\n").splitlines()[-1]  # the bar as left, or the last line
+        assert "2/2" in last and done in last, stream.getvalue()

@@ -51,7 +51,7 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
         else:
             results.rows.append(done)
     if progress is not None:
-        progress.count += len(results.rows)  # the refused were counted by fail()
+        progress.start(already_done=len(results.rows))  # graded before; fail() counted the others
 
     def finish(entry, digest, graded):
         stamp_graded(graded, digest, fingerprint)
