@@ -87,10 +87,10 @@ def warn_if_default_secret(settings):
 def run_grade(args, settings):
     from .grader import grade_path
     from .points import disagreements, notebook_file_points
-    from .reports.files import write_atomically
-    from .reports.gradescope import gradescope_results, write_results
+    from .files import write_atomically
     from .reports.junit import junit_xml
     from .reports.markdown import markdown_summary, points_line
+    from .results import gradescope_results, write_results
     from .sandbox.confinement import resident_peak_mb
 
     # A student's file decides nothing: points that differ from the course's are said, not used.

@@ -11,8 +11,8 @@ from .config import ASSIGNMENT, COURSE_ROOT, NOTEBOOK, SAMPLE_CLASS
 from .grader import grade_path
 from .nbgrader_bridge.command import nbgrader
 from .nbgrader_bridge.course import new_course, open_gradebook
-from .reports.gradescope import gradescope_results, write_results
 from .reports.table import score_table
+from .results import gradescope_results, write_results
 
 OUTPUT = COURSE_ROOT / "demo_output"
 

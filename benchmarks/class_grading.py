@@ -40,7 +40,7 @@ from autograder.audit.catalogue import CATALOGUE  # noqa: E402
 from autograder.nbgrader_bridge.course import new_course, open_gradebook  # noqa: E402
 from autograder.notebook import UNSAFE_OPT_IN  # noqa: E402
 from autograder.reference import notebook_json, solved_notebook  # noqa: E402
-from autograder.reports.gradescope import class_results  # noqa: E402
+from autograder.results import class_results  # noqa: E402
 
 STOCK_CONFIG = '''
 c = get_config()

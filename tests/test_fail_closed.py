@@ -16,7 +16,7 @@ import pytest
 from autograder import cli, config, demo
 from autograder.config import COURSE_ROOT, CourseConfigError, load_settings
 from autograder.reports.class_report import write_class_report
-from autograder.reports.gradescope import gradescope_results, write_results
+from autograder.results import gradescope_results, write_results
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.parallel import grader_pool

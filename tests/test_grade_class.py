@@ -3,6 +3,7 @@ submission alone, however the class is split, stopped or run again; and whatever
 wrong for one student costs that student alone, until a rerun grades them."""
 import csv
 import dataclasses
+import io
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import time
 
 import pytest
 
+from autograder.class_grading.progress import Progress
 from autograder.class_grading.roster import find_submissions
 from autograder.class_grading.run import grade_class
 from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
@@ -20,7 +22,7 @@ from autograder.grader import grade_path
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.reference import solved_module
-from autograder.reports.gradescope import part_scores
+from autograder.results import part_scores
 
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 STUDENTS = sorted(p.name for p in SAMPLE_CLASS.iterdir())
@@ -330,3 +332,25 @@ def test_the_graders_grade_with_the_settings_the_run_was_given(tmp_path, setting
     grade_class(ada, tmp_path, without_conv, workers=1)
     graded = json.loads((tmp_path / "ada" / "results.json").read_text())
     assert part_scores(graded) == {part: settings.part_points[part] for part in PART_NAMES if part != "conv-folding"}
+
+
+class Terminal(io.StringIO):
+    """Captured output that says it is a terminal, so Progress draws its bar into it."""
+
+    def isatty(self):
+        return True
+
+
+def test_a_resumed_run_counts_the_students_graded_before_to_the_end(tmp_path):
+    """ada graded by an earlier run, ben now: the bar ends at 2/2 and 100%, and so do
+    the lines shown where there is no terminal."""
+    settings = load_settings()
+    entries = [entry for entry in find_submissions(SAMPLE_CLASS).entries if entry.student in ("ada", "ben")]
+    grade_class(entries[:1], tmp_path, settings, workers=1)
+    for stream, done in [(Terminal(), "100%"), (io.StringIO(), "[2/2] ben ")]:
+        (tmp_path / "ben" / "results.json").unlink(missing_ok=True)
+        progress = Progress(len(entries), stream=stream)
+        grade_class(entries, tmp_path, settings, workers=1, progress=progress)
+        progress.close()
+        last = stream.getvalue().replace("\r", "\n").splitlines()[-1]  # the bar as left, or the last line
+        assert "2/2" in last and done in last, stream.getvalue()

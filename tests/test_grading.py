@@ -11,7 +11,7 @@ from autograder.config import COURSE_ROOT, PART_NAMES
 from autograder.engine import runner, seeding
 from autograder.grader import grade_path
 from autograder.reference import solved_module
-from autograder.reports.gradescope import gradescope_results
+from autograder.results import gradescope_results
 
 from autograder.submission import RELEASED_NOTEBOOK as RELEASED
 

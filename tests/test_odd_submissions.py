@@ -14,7 +14,7 @@ from autograder.nbgrader_bridge.command import nbgrader
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.reference import notebook_json
-from autograder.reports.gradescope import part_scores
+from autograder.results import part_scores
 from autograder.submission import RELEASED_NOTEBOOK, read_cells
 
 from tests.odd_submissions import ODD_SUBMISSIONS, perfect_notebook

@@ -14,9 +14,9 @@ import pytest
 from autograder.config import COURSE_ROOT, load_settings
 from autograder.grader import grade_path
 from autograder.nbgrader_bridge import preprocessor
-from autograder.reports.gradescope import gradescope_results
 from autograder.reports.junit import junit_xml
 from autograder.reports.markdown import markdown_summary, points_line
+from autograder.results import gradescope_results
 
 CLEO = COURSE_ROOT / "sample_class" / "cleo" / "convnets.ipynb"  # loses chain and sigmoid-graph: 120/130
 VISIBILITY = {"bias-folding": "hidden", "sigmoid-graph": "after_due_date", "sigmoid-graph: chain": "after_published"}

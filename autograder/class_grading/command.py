@@ -6,12 +6,12 @@ from pathlib import Path
 
 from ..config import ASSIGNMENT
 from ..points import REGENERATE, check_points
-from ..reports.gradescope import part_scores
 from ..reports.grades_csv import write_grades_csv
-from ..reports.progress import Progress
 from ..reports.table import summary_table
+from ..results import part_scores
 from ..sandbox.confinement import resident_peak_mb
 from .merge import merge_outputs
+from .progress import Progress
 from .roster import find_submissions, in_shard, is_nbgrader_layout, parse_shard
 from .run import grade_class
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from ..config import PART_NAMES
 from ..points import check_points
-from ..reports.gradescope import class_results, part_scores
 from ..reports.grades_csv import read_not_graded
+from ..results import class_results, part_scores
 from .writer import ClassResults
 
 TIMING = ("execution_time", "extra_data.worker_peak_mb", "extra_data.grader_peak_mb")  # differ between two runs

@@ -13,23 +13,17 @@ so only the one whose grading kills its grader is lost; the rest go on in a new 
 That student, like one whose submission, results or timestamp.txt cannot be read or
 written, gets an error line and no results file, and is graded again by the next run.
 """
-import hashlib
-import json
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict
-from pathlib import Path
 
 from ..parallel import grader_pool
-from ..reports.grades_csv import ScoreRow
-from ..reports.gradescope import gradescope_results, read_results
+from ..results import gradescope_results, graded_before, grading_fingerprint, stamp_graded, submission_digest
 from ..sandbox.confinement import resident_peak_mb
 from . import run_exchange
 from .run_exchange import Exchange
 from .writer import ClassResults, error_text
 
-FINGERPRINTED = ("properties", "engine", "sandbox", "grader.py", "submission.py")  # what decides a score
 CRASHED = "its grader process crashed while grading it"
 
 
@@ -39,7 +33,7 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
     ([roster.Refused]: no submission to grade) first).
 
     record(student, results): called before a student's results file is written (the
-    gradebook writer); progress: a reports.progress.Progress, advanced per student."""
+    gradebook writer); progress: a progress.Progress, advanced per student."""
     fingerprint = grading_fingerprint(settings)
     results = ClassResults(output_dir, record, progress)
     for student in refused:
@@ -57,26 +51,15 @@ def grade_class(entries, output_dir, settings, workers, force=False, record=None
         else:
             results.rows.append(done)
     if progress is not None:
-        progress.count += len(results.rows)  # the refused were counted by fail()
+        progress.start(already_done=len(results.rows))  # graded before; fail() counted the others
 
     def finish(entry, digest, graded):
-        graded["extra_data"].update(graded=[digest, fingerprint], timestamp=entry.timestamp)
+        stamp_graded(graded, digest, fingerprint)
+        graded["extra_data"]["timestamp"] = entry.timestamp
         results.add(entry.student, graded)
 
     grade_in_pools(todo, settings, workers, finish, results.fail)
     return results
-
-
-def graded_before(path, student, digest, fingerprint):
-    """The ScoreRow of the results in `path` if they graded this very submission the
-    same way, else None: missing, unreadable or malformed results mean grading again."""
-    previous = read_results(path)
-    try:
-        if previous["extra_data"]["graded"] == [digest, fingerprint]:
-            return ScoreRow.of(student, previous)
-    except (LookupError, TypeError, ValueError, AttributeError):
-        pass
-    return None
 
 
 def grade_in_pools(todo, settings, workers, finish, fail):
@@ -152,20 +135,3 @@ def grade_one(path, settings):
     results = gradescope_results(grade_path(path, settings))
     results["extra_data"]["grader_peak_mb"] = round(resident_peak_mb(), 1)
     return results, run_exchange.hand_back()
-
-
-def submission_digest(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def grading_fingerprint(settings):
-    """Changes whenever a score could: the suites, the sandbox, the grader or a setting
-    (the course secret enters only as its own digest)."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for name in FINGERPRINTED:
-        for source in sorted((package / name).rglob("*.py")) if (package / name).is_dir() else [package / name]:
-            digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
-    visible = dict(asdict(settings), course_secret=hashlib.sha256(settings.course_secret.encode()).hexdigest())
-    digest.update(json.dumps(visible, sort_keys=True).encode())
-    return digest.hexdigest()[:16]

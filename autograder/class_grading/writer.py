@@ -9,8 +9,7 @@ so a rerun grades them again; it never stops the run.
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..reports.gradescope import write_results
-from ..reports.grades_csv import ScoreRow
+from ..results import ScoreRow, student_results_path, write_results
 from ..sandbox.student_text import student_text
 
 REASON_LIMIT = 500  # characters of an error line's reason (it may quote a student's file)
@@ -34,7 +33,7 @@ class ClassResults:
         self.rows, self.failures = [], []
 
     def results_path(self, student):
-        return self.output_dir / student / "results.json"
+        return student_results_path(self.output_dir, student)
 
     def add(self, student, results):
         """Record and write one student's results; a failure is that student's NotGraded."""

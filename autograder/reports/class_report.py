@@ -15,9 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 from ..config import ASSIGNMENT
-from .files import write_atomically
-from .gradescope import class_results, lost_points, max_score
-from .grades_csv import ScoreRow, read_not_graded
+from ..files import write_atomically
+from ..results import ScoreRow, class_results, lost_points, max_score
+from .grades_csv import read_not_graded
 from .table import score_statistics as row_statistics
 
 COUNTEREXAMPLE = "Smallest failing input:"

@@ -2,27 +2,10 @@
 student not graded has no scores and the reason in the last column, `not_graded`."""
 import csv
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import PART_NAMES
-from .files import write_atomically
-from .gradescope import max_score, part_scores
-
-
-@dataclass(frozen=True)
-class ScoreRow:
-    """What a class run keeps of a student's results: a few numbers, not the feedback."""
-    student: str
-    parts: dict
-    parts_max: dict
-    score: float
-    max_score: float
-
-    @classmethod
-    def of(cls, student, results):
-        return cls(student, part_scores(results), part_scores(results, key="max_score"), results["score"], max_score(results))
-
+from ..files import write_atomically
 
 NOT_GRADED = "not_graded"
 

@@ -1,13 +1,13 @@
 """JUnit XML, the format CI test panels read: one testcase per property, one suite per part.
 
-Built from Gradescope results (reports/gradescope.py), so a `grade` run and every
+Built from Gradescope results (the results record, results.py), so a `grade` run and every
 student of a `grade-class` run can be shown the same way. A property that lost its
 points is a <failure> whose text is the feedback; the points go in <properties>.
 """
 import xml.etree.ElementTree as ET
 
 from ..config import ASSIGNMENT, PART_NAMES
-from .gradescope import lost_points
+from ..results import lost_points
 
 
 def junit_xml(results, suite_name=ASSIGNMENT):

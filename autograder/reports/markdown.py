@@ -3,7 +3,7 @@
 `Points X/Y` is the line GitHub Classroom's reporter looks for; the summary starts with it.
 """
 from ..config import ASSIGNMENT, PART_NAMES
-from .gradescope import lost_points, max_score, part_scores
+from ..results import lost_points, max_score, part_scores
 
 
 def points_line(results):

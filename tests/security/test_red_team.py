@@ -32,7 +32,7 @@ from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.properties import properties_calling, properties_of
 from autograder.reference import notebook_json, solved_notebook
-from autograder.reports.gradescope import part_scores
+from autograder.results import part_scores
 from autograder.submission import RELEASED_NOTEBOOK
 
 from .attacks import ATTACKS, HONEST

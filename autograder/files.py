@@ -1,4 +1,4 @@
-"""Writing report files whole or not at all."""
+"""Writing files whole or not at all: results, reports, anything a reader may open meanwhile."""
 import os
 import tempfile
 from pathlib import Path
