@@ -8,10 +8,11 @@ put back. Nothing is imported and nothing is evaluated: a request names only wha
 there, and the names are checked before anything is looked up.
 
 What a count is worth: the wrapper lives in the worker, whose memory the student's code
-controls. Calls through the module's attribute or a top-level name are counted exactly;
-calls through any other reference (an attribute of a class, a closure, another alias of
-the same function such as `numpy.core.umath.exp`) are not, and code written to hide its
-calls can make the count, or the reply carrying it, anything. So a count may decide how
+controls. Calls through the module's attribute, or through a top-level name bound to it
+when the call starts, are counted exactly; calls through any other reference (an
+attribute of a class, a closure, another alias of the same function such as
+`numpy.core.umath.exp`) are not, and code written to hide its calls can make the count,
+or the reply carrying it, anything. So a count may decide how
 a value was computed only where the value itself is checked too.
 
 This module imports only the standard library: the worker uses it too.
