@@ -7,20 +7,22 @@ same requests get the same answers, so both paths grade alike.
 Requests and replies are wire headers (see wire.py):
   {"op": "load", "cells": [{"label", "source"}]}  ->  {"ok", "cell_errors", "defined"}
   {"op": "call", "target": {"name"} | {"handle"}, "method", "args",
-   "report_args", "count_exp"}  ->  {"ok", "value", "args_after", "warnings", "exp_calls"}
+   "report_args", "count_calls"}  ->  {"ok", "value", "args_after", "warnings", "call_counts"}
                                  or {"ok": false, "error": {"type", "message", "traceback"}}
+  (count_calls: [[module, attribute], ...], the functions whose calls to count during
+  the call; call_counts: a count for each, in order; see call_counter.py)
   {"op": "forget"}  ->  {"ok"}   (drop every object handle)
 """
 import contextlib
 import io
 import linecache
-import math
 import traceback
 import warnings
 
 import numpy as np
 
 from . import wire
+from .call_counter import CallCounter
 
 OUTPUT_CAP = 64 * 1024
 
@@ -66,10 +68,13 @@ class Executor:
             target = self._resolve(header["target"], header.get("method"))
             args = wire.decode(header.get("args", []), arrays, self._lookup)
         except (LookupError, NameError, AttributeError, wire.WireError) as error:
-            return {"ok": False, "error": _error_record(error, self.filenames), "warnings": []}, []
-        exp_counter = _ExpCounter(self.namespace) if header.get("count_exp") else contextlib.nullcontext()
+            return self._refused(error)
+        try:
+            counter = CallCounter(header.get("count_calls", []), self.namespace)
+        except (LookupError, AttributeError, ValueError) as error:
+            return self._refused(error)
         reply, out = {"warnings": []}, []
-        with warnings.catch_warnings(record=True) as caught, exp_counter as counted:
+        with warnings.catch_warnings(record=True) as caught, counter:
             warnings.simplefilter("always")
             try:
                 with _quiet(), np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
@@ -81,9 +86,13 @@ class Executor:
             except BaseException as error:
                 reply = {"ok": False, "error": _error_record(error, self.filenames)}
         reply["warnings"] = [f"{w.category.__name__}: {w.message}" for w in caught]
-        if counted is not None:
-            reply["exp_calls"] = counted.calls
+        if counter.counts:
+            reply["call_counts"] = counter.counts
         return reply, out
+
+    def _refused(self, error):
+        """The reply to a call request that names what is not there."""
+        return {"ok": False, "error": _error_record(error, self.filenames), "warnings": []}, []
 
     def _resolve(self, target, method):
         if "handle" in target:
@@ -102,38 +111,6 @@ class Executor:
 
     def _lookup(self, handle, _class_name):
         return self.objects[handle]
-
-
-class _ExpCounter:
-    """Counts calls to numpy.exp and math.exp, however the student's code names them."""
-
-    def __init__(self, namespace):
-        self.namespace = namespace
-        self.calls = 0
-
-    def __enter__(self):
-        def counting(original):
-            def wrapper(*args, **kwargs):
-                self.calls += 1
-                return original(*args, **kwargs)
-            return wrapper
-
-        self._restore = [(np, "exp", np.exp), (math, "exp", math.exp)]
-        self._restore += [(None, k, v) for k, v in self.namespace.items() if v is np.exp or v is math.exp]
-        for owner, name, original in self._restore:
-            if owner is None:
-                self.namespace[name] = counting(original)
-            else:
-                setattr(owner, name, counting(original))
-        return self
-
-    def __exit__(self, *exc):
-        for owner, name, original in self._restore:
-            if owner is None:
-                self.namespace[name] = original
-            else:
-                setattr(owner, name, original)
-        return False
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ inside a notebook kernel, an Executor in the same process (sandbox/inprocess.py)
 from dataclasses import dataclass, field
 
 from . import wire
+from .call_counter import counted_functions
 from .student_text import student_text
 
 
@@ -33,7 +34,7 @@ class CallResult:
     value: object
     warnings: list = field(default_factory=list)
     args_after: list = None
-    exp_calls: int = None
+    call_counts: tuple = None  # with count_calls: the calls to each function, in its order
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ class Submission:
         """Call the submission's top-level `name` with `args`; returns a CallResult.
 
         options: report_args=True also returns the arguments as they are after the
-        call (to catch mutation); count_exp=True counts calls to exp during it.
+        call (to catch mutation); count_calls=[(module, attribute), ...] counts the calls
+        to those functions during it (see call_counter.py for what a count is worth).
         """
         return self._request({"name": name}, None, args, **options)
 
@@ -84,29 +86,29 @@ class Submission:
         """Drop every object the other side keeps for us."""
         self._exchange({"op": "forget"}, [])
 
-    def _request(self, target, method, args, report_args=False, count_exp=False):
+    def _request(self, target, method, args, report_args=False, count_calls=()):
         arrays = []
+        counted = counted_functions(count_calls)
         header = {
             "op": "call", "target": target, "method": method,
             "args": wire.encode(list(args), arrays, _handle_of),
-            "report_args": report_args, "count_exp": count_exp,
+            "report_args": report_args, "count_calls": counted,
         }
         reply, reply_arrays = self._exchange(header, arrays)
         try:
-            return self._call_result(reply, reply_arrays, report_args)
+            return self._call_result(reply, reply_arrays, report_args, len(counted))
         except (LookupError, TypeError, wire.WireError) as error:
             raise self._malformed(f"the worker sent a malformed reply ({type(error).__name__})") from None
 
-    def _call_result(self, reply, reply_arrays, report_args):
+    def _call_result(self, reply, reply_arrays, report_args, counted):
         if reply["ok"] is not True:
             raise StudentError(reply["error"])
         make = lambda handle, class_name: RemoteObject(self, handle, student_text(class_name, 100))  # noqa: E731
-        exp_calls = reply.get("exp_calls")
         return CallResult(
             value=wire.decode(reply["value"], reply_arrays, make),
             warnings=[student_text(w, 500) for w in reply["warnings"]],
             args_after=wire.decode(reply["args_after"], reply_arrays, make) if report_args else None,
-            exp_calls=exp_calls if type(exp_calls) is int else None,
+            call_counts=_call_counts(reply["call_counts"], counted) if counted else None,
         )
 
     def _malformed(self, reason):
@@ -123,6 +125,13 @@ def _error_record(record):
     if type(record) is not dict:
         raise TypeError("an error record must be a dict")
     return {key: student_text(record.get(key, ""), limit) for key, limit in (("type", 100), ("message", 2000), ("traceback", 4000))}
+
+
+def _call_counts(counts, expected):
+    """A worker's call counts as a tuple of `expected` counts; TypeError if not that."""
+    if type(counts) is not list or len(counts) != expected or not all(type(n) is int and n >= 0 for n in counts):
+        raise TypeError(f"call counts must be a list of {expected} counts")
+    return tuple(counts)
 
 
 def _handle_of(obj):
