@@ -60,7 +60,22 @@ import numpy as np
 # result to the node before it. That is the chain rule.
 #
 # The class `Node` below fixes the interface. Implement the four nodes, `Chain`, and
-# `sigmoid_graph()`, which returns `Chain([Negate(), Exp(), AddConstant(1.0), Reciprocal()])`.
+# `sigmoid_graph()`, which returns the sigmoid as a `Chain` of your four nodes, in the
+# order of the picture above.
+#
+# <details><summary>Hint 1: what must a node remember?</summary>
+#
+# Look at the column of local derivatives: which of them depend on a value of the
+# forward pass, and on which one? `forward` can keep it on `self` for `backward`.
+#
+# </details>
+#
+# <details><summary>Hint 2: the order of the backward pass</summary>
+#
+# In the backward pass, what one node's `backward` returns is the `grad_y` of the node
+# just before it. Python's `reversed(...)` walks a list from its end.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "given-node", "locked": true, "schema_version": 3, "solution": false, "task": false}
 class Node:
@@ -93,7 +108,7 @@ class Negate(Node):
 
 
 class Exp(Node):
-    """y = e^x; backward returns grad_y * e^x (reuse the output you computed)."""
+    """y = e^x; backward returns grad_y * e^x."""
 
     def forward(self, x):
         ### BEGIN SOLUTION
@@ -200,12 +215,32 @@ run_hidden_suite("sigmoid-graph", globals())
 # ## Part 2: the sigmoid's gradient, the short way
 #
 # Back-propagating through four nodes for every activation of every layer is a lot of
-# work for one function. But the sigmoid's derivative can be written with the sigmoid
-# itself, so a network only needs to **remember the output of the forward pass**.
+# work for one function. Is there a shorter way?
 #
 # **Written question.** Derive $\sigma'(x)$ and show that
 # $\sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)$. Explain in a sentence or two why
 # this makes the backward pass cheap.
+#
+# <details><summary>Hint 1: getting started</summary>
+#
+# Differentiate $(1 + e^{-x})^{-1}$ with the chain rule, or multiply the local
+# derivatives along your graph of part 1 (your `backward` computes exactly that).
+#
+# </details>
+#
+# <details><summary>Hint 2: reaching the form asked for</summary>
+#
+# Put your derivative next to $\sigma(x)$ and $\sigma(x)^2$. Which of them can you
+# write it with?
+#
+# </details>
+#
+# <details><summary>Hint 3: why it is cheap</summary>
+#
+# Which values does the backward pass need, and which of them has the forward pass
+# already computed?
+#
+# </details>
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "answer-sigmoid-derivative", "locked": false, "points": 10, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
@@ -213,8 +248,9 @@ run_hidden_suite("sigmoid-graph", globals())
 # $\sigma'(x) = -(1 + e^{-x})^{-2} \cdot (-e^{-x}) = \dfrac{e^{-x}}{(1 + e^{-x})^{2}}$.
 # Write $e^{-x} = (1 + e^{-x}) - 1$:
 # $\sigma'(x) = \dfrac{1}{1 + e^{-x}} - \dfrac{1}{(1 + e^{-x})^{2}} = \sigma(x) - \sigma(x)^{2} = \sigma(x)(1 - \sigma(x))$.
-# The forward pass already computed $s = \sigma(x)$; keeping it, the backward pass is
-# two multiplications, `grad_y * s * (1 - s)`, with no exponential and no overflow.
+# The forward pass already computed $s = \sigma(x)$, so the backward pass only needs to
+# remember the output of the forward pass: it is then two multiplications,
+# `grad_y * s * (1 - s)`, with no exponential and no overflow.
 #
 # **Rubric (10 points).** 4: a correct derivative $e^{-x}/(1+e^{-x})^2$ (or the same
 # via the graph's nodes). 4: the algebra to $\sigma(1-\sigma)$, each step justified.
@@ -226,13 +262,32 @@ run_hidden_suite("sigmoid-graph", globals())
 # Now the code.
 #
 # * `sigmoid(x)` must be **numerically stable**: no overflow or invalid-value warning
-#   for any finite input, however large (`np.exp(-x)` overflows for $x < -709$ in
-#   float64 and for $x < -88$ in float32). It keeps the input's shape and float dtype:
-#   float32 in, float32 out. Hint: for $x < 0$, $\sigma(x) = e^{x} / (1 + e^{x})$.
-#   Beware: `np.where(cond, a, b)` computes **both** `a` and `b` everywhere.
+#   for any finite input, however large. It keeps the input's shape and float dtype:
+#   float32 in, float32 out.
 # * `sigmoid_grad(s)` is the derivative written with the output: $s(1 - s)$.
 # * `Sigmoid` is the fused node: `forward` caches its output; `backward` returns
 #   `grad_y * s * (1 - s)` without calling `exp` again.
+#
+# <details><summary>Hint 1: where the formula breaks</summary>
+#
+# Try $1/(1 + e^{-x})$ as written on `x = -1000.0` with warnings on. Which step
+# overflows? (In float64 $e^{u}$ overflows above $u \approx 709$; in float32 above 88.)
+#
+# </details>
+#
+# <details><summary>Hint 2: another way to write it</summary>
+#
+# For $x < 0$, multiply the numerator and the denominator of $1/(1 + e^{-x})$ by the same
+# number. Which exponential is left, and can it overflow there?
+#
+# </details>
+#
+# <details><summary>Hint 3: a trap</summary>
+#
+# `np.where(cond, a, b)` computes **both** `a` and `b` everywhere, and the branch it
+# throws away still warns. Compute only exponentials that cannot overflow.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "gradient-code", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sigmoid(x):
@@ -305,8 +360,9 @@ run_hidden_suite("sigmoid-gradient", globals())
 # shifted by $+t$. Subtract $t$ from every bias of that layer: it now outputs
 # $h - t$ where the threshold network had $h$. The next layer computes
 # $W(h - t\mathbf{1}) + b = Wh + b - t\,W\mathbf{1}$, so add $t \sum_j W_{ij}$ to its
-# bias $b_i$ to make up for it. Repeat layer by layer; the last layer has no activation,
-# so it gets only the correction, not the $-t$. Every threshold network is a ReLU
+# bias $b_i$ to make up for it (in code: `threshold(z, t) == t + relu(z - t)`, and the
+# next layer's bias gains `t * W.sum(axis=1)`). Repeat layer by layer; the last layer
+# has no activation, so it gets only the correction, not the $-t$. Every threshold network is a ReLU
 # network with other biases, and (with $t = 0$) every ReLU network is a threshold
 # network, so the classes are equal.
 #
@@ -328,7 +384,26 @@ run_hidden_suite("sigmoid-gradient", globals())
 #   `mlp_forward(weights, biases, x, lambda z: threshold(z, t))` for every `x`, every
 #   depth (a single layer too) and every real `t`. Don't modify `weights` or `biases`.
 #
-# Hint: `W.sum(axis=1)` sums each row of `W`, that is, $\sum_j W_{ij}$ for every output $i$.
+# <details><summary>Hint 1: one activation</summary>
+#
+# Write $\max\{t, z\}$ with `relu`: which number do you add, and to what do you apply
+# `relu`? Check your identity on a few values of $z$ above and below $t$.
+#
+# </details>
+#
+# <details><summary>Hint 2: one hidden layer</summary>
+#
+# Make the ReLU network's hidden layer output something close to the threshold
+# network's. What does the next layer see then, and which of its numbers can make up
+# for the difference?
+#
+# </details>
+#
+# <details><summary>Hint 3: the ends of the network</summary>
+#
+# The last layer has no activation. What does that change for its bias?
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "given-mlp", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def relu(z):
@@ -357,7 +432,6 @@ def threshold(z, t):
 def fold_biases(weights, biases, t):
     """New biases that make a ReLU network compute what the threshold-t network computes.
 
-    Hidden layers: b - t (+ t * W.sum(axis=1) after the first); last layer: no -t.
     Returns a new list; weights and biases are left unmodified.
     """
     ### BEGIN SOLUTION
@@ -405,9 +479,7 @@ run_hidden_suite("bias-folding", globals())
 # Extend your `fold_biases` so that `t` may also be a **list with one entry per hidden
 # layer**, each a float or an array with one threshold per neuron of that layer (the
 # activation of hidden layer $l$ is then $\max\{t_l, z\}$ neuron by neuron). A float `t`
-# must work exactly as before. The correction for layer $l$ becomes $W_l\, t_{l-1}$, the
-# weights times the previous layer's thresholds (for one shared $t$ that is
-# $t \sum_j W_{ij}$, as before).
+# must work exactly as before.
 #
 # **Convolutions.** A convolutional network here is a list of layers, each a dict:
 #
@@ -420,22 +492,40 @@ run_hidden_suite("bias-folding", globals())
 #
 # `convnet_forward(layers, x, activation)` (given below) runs it on a batch `x` of shape
 # (batch, channels, height, width); the activation follows every conv and dense layer
-# but the last of them. The shift argument of part 3 carries over: after an activation
-# the ReLU network's values are $t$ below the threshold network's; a max- or
-# average-pool and a flatten keep that shift as it is; a convolution without padding turns
-# an input shifted by $t$ into an output shifted by $t$ times the **sum of each filter's
-# kernel** (over channels and positions), a per-filter constant that its bias can absorb.
+# but the last of them.
 #
 # Write `fold_conv_thresholds(layers, t)`: a **new list of new layer dicts** (same kinds,
 # same kernels and weights) such that `convnet_forward(fold_conv_thresholds(layers, t), x, relu)`
 # equals `convnet_forward(layers, x, lambda z: threshold(z, t))`. Don't modify `layers`.
 #
-# **Zero padding.** A padded convolution whose input is shifted sees zeros at the border
-# where the threshold network saw zeros too, but the ReLU network's zeros stand for
-# $t$, not $0$. There, either make the network exact by padding the ReLU network's input
+# **Zero padding.** Where a padded convolution comes after an activation, either make
+# the network exact by padding the ReLU network's input
 # with the right constant (`"pad_value"`), or refuse with
 # `raise ValueError("...padding...")`, saying why. Refuse only where padding really
-# breaks the folding: padding on the first layer, whose input is `x` itself, is fine.
+# breaks the folding: padding on the first layer is fine.
+#
+# <details><summary>Hint 1: per neuron</summary>
+#
+# Redo your argument of part 3 with a different threshold for each neuron. What does
+# the next layer see now?
+#
+# </details>
+#
+# <details><summary>Hint 2: layer by layer</summary>
+#
+# What does each kind of layer do to an input that is a constant $c$ above another
+# input? Try it: run `conv2d` or `pool2d` (given below) on `x` and on `x + c`, and
+# compare.
+#
+# </details>
+#
+# <details><summary>Hint 3: one output of a convolution</summary>
+#
+# Pick one output position of a convolution without padding. Which inputs does its
+# window sum, with which weights? What changes at a position whose window covers
+# padding?
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "given-convnet", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["conv-folding"]
 def conv2d(x, kernels, bias, stride=1, padding=0, pad_value=0.0):
@@ -482,10 +572,8 @@ def convnet_forward(layers, x, activation):
 # %% nbgrader={"grade": false, "grade_id": "conv-code", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["conv-folding"]
 def fold_conv_thresholds(layers, t):
     """A new list of new layer dicts: the ReLU network computing what `layers` computes
-    with the activation max(t, z). Conv and dense layers before the last: bias - t; the
-    next conv or dense layer adds t times each filter's (or weight row's) sum; pools and
-    flatten keep the shift. A padded conv after an activation pads with its own
-    pad_value (0.0 if absent) minus t, or refuse it with a ValueError that says why."""
+    with the activation max(t, z). A padded conv after an activation: make it exact
+    through its pad_value, or refuse it with a ValueError that says why."""
     ### BEGIN SOLUTION
     last = max(i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense"))
     folded, shift = [], 0.0  # the ReLU network's values here are `shift` below the threshold network's
@@ -527,13 +615,9 @@ assert np.allclose(convnet_forward(fold_conv_thresholds(layers, -0.5), images, r
 print("Part 4 quick checks passed.")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "conv-figure-intro", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["conv-folding"]
-# **Where padding breaks it.** Take a 3 x 3 kernel with padding 1 on a 6 x 6 input that
-# is shifted by $t$. At an output position whose window lies inside the input, all nine
-# taps see the shift and the output moves by $t \sum K$. At the border some taps fall on
-# the padding, which is $0$ in both networks, so the output moves by less: by $t$ times
-# the sum of the taps that land inside only. The picture counts, for each output
-# position, the taps that land on padding; every position that is not 0 is one where a
-# per-filter bias cannot make the two networks agree.
+# **Padding, pictured.** For a 3 x 3 kernel with padding 1 on a 6 x 6 input, the
+# picture counts, for each output position, the kernel taps that land on the padding.
+# It may help with the written question below.
 
 # %% nbgrader={"grade": false, "grade_id": "conv-figure", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["skip-in-grader", "conv-folding"]
 import matplotlib.pyplot as plt
@@ -562,8 +646,8 @@ figure.colorbar(image, ax=axes);
 # so there the shift adds only $t$ times the inner taps: the correction depends on the
 # position and no bias fixes it. Padding the ReLU network with $-t$ makes its padding,
 # too, exactly $t$ below the threshold network's $0$, so every window shifts by
-# $t \sum K$ again. The first layer's input is $x$ in both networks, unshifted, so its
-# zero padding is the same in both.
+# $t \sum K$ again (in code: `pad_value - t`). The first layer's input is $x$ in both
+# networks, unshifted, so its zero padding is the same in both.
 #
 # **Rubric (5 points).** 2: border windows see padding that is not shifted, so the
 # correction is not a per-filter constant. 2: pad with $-t$ (or refuse). 1: the first

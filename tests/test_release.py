@@ -1,11 +1,13 @@
 """The committed notebooks are what the tools generate, and the student API is the pinned one."""
 import ast
+import re
 import shutil
 import subprocess
 
 import nbformat
 import pytest
 
+from autograder.answer_keys import KEY_EXPRESSIONS, keys_in, normalised
 from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
 from autograder.nbgrader_bridge.preprocessor import part_of
 from autograder.notebook_source import MASTER_NOTEBOOK, TEXT_FORM, EditedMaster, build_master, notebook_text, write_master
@@ -90,6 +92,32 @@ def test_release_has_no_solution_or_hidden_test():
     text = (RELEASE / "convnets.ipynb").read_text(encoding="utf-8")
     for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "run_hidden_suite", "Rubric", "return -grad_y / self.x**2"):
         assert secret not in text
+
+
+def student_text(path):
+    """What a student reads in a released file: a notebook's cells, any other file as it is."""
+    if path.suffix == ".ipynb":
+        return "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+    return path.read_text(encoding="utf-8")
+
+
+def test_release_gives_away_no_model_answer_or_reference_expression():
+    for path in RELEASE.iterdir():
+        assert keys_in(student_text(path)) == [], path.name
+
+
+def test_a_key_expression_pasted_into_a_stub_is_found_however_it_is_wrapped(tmp_path):
+    released = nbformat.read(RELEASE / "convnets.ipynb", as_version=4)
+    stub = next(cell for cell in released.cells if cell.id == "threshold-code")
+    stub.source = stub.source.replace("computes.\n", "computes.\n    Hidden layers: b - t (+ t * W.sum(\n    axis=1) after the first).\n", 1)
+    nbformat.write(released, tmp_path / "convnets.ipynb")
+    assert keys_in(student_text(tmp_path / "convnets.ipynb")) == [".sum(axis=1)"]
+
+
+def test_every_key_expression_is_master_text_that_nbgrader_strips():
+    stripped = "\n".join(region for cell in build_master().cells
+                         for region in re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION", cell.source, re.DOTALL))
+    assert [key for key in KEY_EXPRESSIONS if normalised(key) not in normalised(stripped)] == []
 
 
 def test_part_points_give_the_test_cells_and_the_intro_table_their_points():

@@ -45,8 +45,37 @@ def test_quick_checks_say_which_check_failed_and_count_points(tmp_path, override
 
 def test_the_untouched_release_fails_every_check_and_says_why(tmp_path):
     run = quick_checks(student_repository(tmp_path, RELEASED_NOTEBOOK.read_text()))
-    assert "FAILED: check-graph: NotImplementedError (not written yet?)" in run.stdout
+    assert ("FAILED: check-graph: not written yet: sigmoid_graph raised NotImplementedError at line 3: "
+            "graph = sigmoid_graph()") in run.stdout.splitlines()
     assert run.stdout.splitlines()[-1] == "Points 0/4"
+
+
+def failure_of(check, run):
+    return next(line for line in run.stdout.splitlines() if line.startswith(f"FAILED: {check}: "))
+
+
+def test_a_failed_assertion_is_not_taken_for_code_not_written_and_shows_its_line(tmp_path):
+    override = next(e.override for e in CATALOGUE if e.name == "conv-pool-drops-shift")
+    run = quick_checks(student_repository(tmp_path, notebook_json(solved_notebook(override))))
+    assert failure_of("check-conv", run) == (
+        "FAILED: check-conv: assertion failed at line 17: assert np.allclose(convnet_forward(fold_conv_thresholds("
+        "layers, -0.5), images, relu), convnet_forward(layers, images, lambda z: threshold(z, -0.5)))")
+
+
+def test_an_assertion_message_follows_its_line(tmp_path):
+    override = "def sigmoid_graph():\n    return Chain([Negate(), Exp(), Reciprocal()])\n"
+    run = quick_checks(student_repository(tmp_path, notebook_json(solved_notebook(override))))
+    assert failure_of("check-graph", run).endswith(
+        "at line 5: assert np.allclose(s, 1 / (1 + np.exp(-x))), \"sigmoid_graph().forward(x) should be the sigmoid\": "
+        "sigmoid_graph().forward(x) should be the sigmoid")
+
+
+def test_another_error_says_its_type_message_and_line(tmp_path):
+    override = "def threshold(z, t):\n    return max(t, z)\n"
+    run = quick_checks(student_repository(tmp_path, notebook_json(solved_notebook(override))))
+    assert failure_of("check-threshold", run).startswith("FAILED: check-threshold: ValueError: The truth value of an array")
+    assert failure_of("check-threshold", run).endswith(
+        "at line 8: assert np.array_equal(threshold(np.array([-1.0, 0.5]), 0.0), [0.0, 0.5])")
 
 
 def test_the_release_ships_no_hidden_suite():

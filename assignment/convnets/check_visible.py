@@ -8,6 +8,7 @@ are hidden and try many more inputs. The last line, "Points X/Y", counts passed 
 checks; it is what GitHub Classroom shows, not your grade.
 """
 import argparse
+import ast
 import json
 import os
 import sys
@@ -17,7 +18,7 @@ CHECK_PREFIX = "check-"  # the grade ids of the notebook's quick-check cells
 
 
 def run_notebook(path):
-    """[(check cell id, None if it passed else the error)] after running every code cell."""
+    """[(check cell id, None if it passed else why it failed)] after running every code cell."""
     notebook = json.loads(Path(path).read_text(encoding="utf-8"))
     sys.path.insert(0, str(Path(path).resolve().parent))  # graph_figure.py sits beside it
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures are drawn off screen
@@ -31,10 +32,56 @@ def run_notebook(path):
             exec(compile(source, f"<{grade_id}>", "exec"), namespace)
             error = None
         except Exception as raised:  # a failed check, or code the checks need that does not run yet
-            error = f"{type(raised).__name__}: {raised}" if str(raised) else f"{type(raised).__name__} (not written yet?)"
+            error = why_it_failed(raised, grade_id, source)
         if grade_id.startswith(CHECK_PREFIX):
             checks.append((grade_id, error))
     return checks
+
+
+def why_it_failed(raised, grade_id, source):
+    """A failed cell in words: a stub not written yet, a check's assertion, or another
+    error, each with the cell's line where it stopped."""
+    where = failing_statement(raised, grade_id, source)
+    if isinstance(raised, NotImplementedError):
+        return f"not written yet: {raising_function(raised)} raised NotImplementedError{where}"
+    if isinstance(raised, AssertionError):
+        return f"assertion failed{where}" + (f": {raised}" if str(raised) else "")
+    return f"{type(raised).__name__}: {raised}{where}"
+
+
+def raising_function(raised):
+    """The name of the function the exception came from, e.g. "Negate.forward"."""
+    frame = last_frame(raised)
+    return getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+
+
+def last_frame(raised):
+    traceback = raised.__traceback__
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return traceback.tb_frame
+
+
+def failing_statement(raised, grade_id, source):
+    """' at line N: <statement>', the cell's statement that was running (on one line), or
+    '' if the cell did not run (a syntax error)."""
+    line = cell_line(raised, grade_id)
+    if line is None:
+        return ""
+    around = [node for node in ast.walk(ast.parse(source))
+              if isinstance(node, ast.stmt) and node.lineno <= line <= node.end_lineno]
+    innermost = min(around, key=lambda node: node.end_lineno - node.lineno)
+    return f" at line {line}: {' '.join(ast.get_source_segment(source, innermost).split())}"
+
+
+def cell_line(raised, grade_id):
+    """The cell's line that was running when `raised` was raised, or None."""
+    traceback, line = raised.__traceback__, None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == f"<{grade_id}>":
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
 
 
 def markdown(checks):
