@@ -9,6 +9,7 @@ starts without them.
 """
 import ast
 import functools
+import json
 import re
 
 from .config import MASTER_NOTEBOOK, RELEASED_NOTEBOOK
@@ -51,13 +52,14 @@ def replace_definitions(source, override):
 
 @functools.cache
 def reference_definitions():
-    """{name: source} of every top-level definition in the master's solution cells."""
-    from .notebook_source import build_master
-
+    """{name: source} of every top-level definition in the master's solution cells, read
+    from the generated master notebook as plain JSON, the very code `reference_submission`
+    runs (the grader names catalogued mistakes with it, and must not load jupytext for
+    that: it costs more than grading a submission)."""
     sources = {}
-    for cell in build_master().cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            source = without_markers(cell.source)
+    for cell in json.loads(MASTER_NOTEBOOK.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code" and cell["metadata"].get("nbgrader", {}).get("solution"):
+            source = without_markers("".join(cell["source"]))
             for node in ast.parse(source).body:
                 if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                     sources[node.name] = ast.get_source_segment(source, node) + "\n"

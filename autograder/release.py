@@ -4,7 +4,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .audit.catalogue import CATALOGUE
 from .config import ASSIGNMENT, NOTEBOOK, RELEASED_NOTEBOOK, SAMPLE_CLASS
 from .nbgrader_bridge.course import new_course
 from .notebook_source import write_master
@@ -28,6 +27,10 @@ def generate_release():
 
 
 def sample_notebook(student, released):
+    # The catalogue edits the master notebook's definitions (reference.py): imported here,
+    # after make_release has written the master, never from the one before.
+    from .audit.catalogue import CATALOGUE
+
     entry = ROSTER[student]
     if entry == "blank":
         return released.joinpath(NOTEBOOK).read_text(encoding="utf-8")
