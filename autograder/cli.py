@@ -147,8 +147,9 @@ def run_report(args, settings):
 
 
 def run_audit(args, settings):
-    from .audit.run import (audit_summary, clause_summary, mutation_summary, run_audit, run_mutation_audit,
-                            run_vacuous_audit, stale_equivalents, vacuous_summary)
+    from .audit.run import (audit_summary, clause_summary, diagnosis_summary, mutation_summary, run_audit,
+                            run_mutation_audit, run_sample_class_audit, run_vacuous_audit, stale_equivalents,
+                            vacuous_summary)
 
     rows = run_audit(settings, jobs=args.jobs)
     print(audit_summary(rows), flush=True)
@@ -157,9 +158,11 @@ def run_audit(args, settings):
     mutant_rows = run_mutation_audit(settings, jobs=args.jobs)
     print(mutation_summary(mutant_rows), flush=True)
     vacuous_rows = run_vacuous_audit(settings, jobs=args.jobs)
-    print(vacuous_summary(vacuous_rows))
+    print(vacuous_summary(vacuous_rows), flush=True)
+    diagnoses = diagnosis_summary(rows, run_sample_class_audit(settings, jobs=args.jobs), mutant_rows)
+    print(diagnoses)
     ok = all(row.ok for row in rows + mutant_rows + vacuous_rows) and not stale_equivalents(mutant_rows)
-    ok = ok and not any(line.startswith("FAIL") for line in clauses.splitlines())
+    ok = ok and not any(line.startswith("FAIL") for line in (clauses + "\n" + diagnoses).splitlines())
     return 0 if ok else 1
 
 

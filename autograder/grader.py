@@ -26,6 +26,7 @@ class TestResult:
     max_score: float
     output: str
     visibility: str = "visible"  # who may read `output` (config.VISIBILITIES)
+    diagnosis: object = None  # engine.diagnosis.Diagnosis: the misconception `output` names, if any
 
     def student_feedback(self):
         """`output`, unless course_config.py keeps it for staff ("hidden")."""
@@ -74,8 +75,13 @@ def graded_parts(settings):
 
 
 def test_result(prop, points, verdict, settings):
-    return TestResult(prop.part, prop.name, points if verdict.passed else 0.0, points, verdict.message,
-                      settings.visibility_of(prop.part, prop.name))
+    return TestResult(prop.part, prop.name, points if verdict.passed else 0.0, points, feedback(verdict),
+                      settings.visibility_of(prop.part, prop.name), verdict.diagnosis)
+
+
+def feedback(verdict):
+    """The verdict's message, and the line naming the misconception that explains it."""
+    return f"{verdict.message}\n{verdict.diagnosis.line}" if verdict.diagnosis else verdict.message
 
 
 def grade_path(path, settings, parts=PART_NAMES):

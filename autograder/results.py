@@ -23,7 +23,8 @@ def gradescope_results(report):
         "score": report.score,
         "execution_time": report.seconds,
         "output": "\n".join(report.notes) if report.notes else "All parts were graded.",
-        "extra_data": {"sandbox_protections": report.protections, "worker_peak_mb": round(report.worker_peak_mb, 1)},
+        "extra_data": {"sandbox_protections": report.protections, "worker_peak_mb": round(report.worker_peak_mb, 1),
+                       "misconceptions": misconceptions(report)},
         "tests": [
             {
                 "name": f"{test.part}: {test.name}",
@@ -37,6 +38,14 @@ def gradescope_results(report):
             for test in report.tests
         ],
     }
+
+
+def misconceptions(report):
+    """[{"test", "part", "misconception", "explained_by"}]: each failed test a catalogued
+    mistake explains, its misconception and the catalogue entries that have it."""
+    return [{"test": f"{test.part}: {test.name}", "part": test.part, "misconception": test.diagnosis.misconception.label,
+             "explained_by": list(test.diagnosis.entries)}
+            for test in report.tests if test.diagnosis]
 
 
 def part_scores(results, key="score"):

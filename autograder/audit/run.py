@@ -10,6 +10,10 @@ The clause table (clauses.py): every clause of the student API is caught through
 mistake that breaks it, and every mistake is caught through a clause it breaks.
 The vacuous answers (vacuous.py): each must fail every property that calls what it
 replaces, so no property pays for a value it did not check.
+The diagnoses (engine/diagnosis.py): a mistake's failures of the properties that call
+what it changes are diagnosed as its own misconception, and none as another; a variant's
+never. How many failed properties get a diagnosis, and how many a wrong one, is counted
+over the catalogue, the sample class and the mutants.
 """
 import ast
 import dataclasses
@@ -17,12 +21,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import PART_NAMES
+from ..config import NOTEBOOK, PART_NAMES, SAMPLE_CLASS
+from ..engine.diagnosis import Diagnosis
 from ..grader import grade_path, graded_parts
 from ..parallel import grader_pool
 from ..properties import properties_calling
 from ..reference import solved_module
-from .catalogue import CATALOGUE
+from .catalogue import CATALOGUE, UNDIAGNOSABLE
 from .clauses import CLAUSES
 from .equivalents import EQUIVALENT
 from .mutation import reference_mutants
@@ -35,6 +40,7 @@ class AuditRow:
     part_scores: dict
     failed_properties: tuple
     first_feedback: str = ""  # what the student reads for the first property they failed
+    diagnoses: tuple = ()  # (property, Diagnosis or None) of each failed property
 
     @property
     def ok(self):
@@ -56,6 +62,7 @@ class AuditRow:
 class MutantRow:
     mutant: object
     failed_properties: tuple
+    diagnoses: tuple = ()  # (property, Diagnosis or None) of each failed property
 
     @property
     def killed(self):
@@ -87,6 +94,15 @@ class VacuousRow:
         return not self.passed_properties
 
 
+@dataclass(frozen=True)
+class SampleRow:
+    """A student of the sample class: the catalogue entry they handed in (release.ROSTER:
+    also "reference" or "blank") and the diagnoses of their failed properties."""
+    student: str
+    handed_in: str
+    diagnoses: tuple
+
+
 def parts_grading(override):
     """The parts with a property that calls a function `override` defines: part
     conv-folding grades fold_biases again, so a mistake there may cost in both."""
@@ -107,12 +123,27 @@ def grade_entry(entry, settings):
     scores = {part: report.part_score(part) for part in graded_parts(settings)}
     scores.update({"max:" + part: settings.part_points[part] for part in graded_parts(settings)})
     failed = [t for t in report.tests if t.score < t.max_score]
-    return AuditRow(entry, scores, tuple(f"{t.part}: {t.name}" for t in failed), failed[0].output if failed else "")
+    return AuditRow(entry, scores, tuple(f"{t.part}: {t.name}" for t in failed), failed[0].output if failed else "",
+                    diagnoses_of(failed))
+
+
+def diagnoses_of(failed):
+    """(property as "part: name", Diagnosis or None) of each failed test."""
+    return tuple((f"{t.part}: {t.name}", t.diagnosis) for t in failed)
 
 
 def grade_mutant(mutant, settings):
     """Graded in every part that calls the mutated definition (fold_biases: parts 3 and 4)."""
-    return MutantRow(mutant, tuple(t.name for t in failed_tests(mutant, settings)))
+    failed = failed_tests(mutant, settings)
+    return MutantRow(mutant, tuple(t.name for t in failed), diagnoses_of(failed))
+
+
+def grade_sample_student(student, settings):
+    """A sample class notebook, graded as handed in."""
+    from ..release import ROSTER
+
+    report = grade_path(SAMPLE_CLASS / student / NOTEBOOK, settings)
+    return SampleRow(student, ROSTER[student], diagnoses_of([t for t in report.tests if t.score < t.max_score]))
 
 
 def grade_vacuous(answer, settings):
@@ -144,6 +175,14 @@ def run_vacuous_audit(settings, jobs=2):
     answers = [a for a in vacuous_answers() if a.part in graded_parts(settings)]
     with grader_pool(jobs) as pool:
         return list(pool.map(grade_vacuous, answers, [settings] * len(answers)))
+
+
+def run_sample_class_audit(settings, jobs=2):
+    from ..release import ROSTER
+
+    students = sorted(ROSTER)
+    with grader_pool(jobs) as pool:
+        return list(pool.map(grade_sample_student, students, [settings] * len(students)))
 
 
 def stale_equivalents(rows):
@@ -225,4 +264,57 @@ def audit_summary(rows):
     lines.append(f"kill rate: {killed}/{len(mistakes)} mistakes caught in their own part and in no part "
                  f"that does not grade what they change "
                  f"({100 * killed / max(len(mistakes), 1):.0f}%); {kept}/{len(variants)} correct variants at full marks")
+    return "\n".join(lines)
+
+
+def diagnosis_problems(row):
+    """What is wrong with a catalogue row's diagnoses: a variant diagnosed at all; a
+    mistake diagnosed as another misconception, or never as its own with itself among
+    the entries explaining it. (A failure that mistakes of different misconceptions
+    explain alike is told nothing, which is not wrong.)"""
+    entry = row.entry
+    problems = [f"{entry.name} is diagnosed on {prop} as: {diagnosis.misconception.label}"
+                for prop, diagnosis in row.diagnoses if diagnosis and diagnosis.misconception != entry.because]
+    diagnosed = any(diagnosis and entry.name in diagnosis.entries for _, diagnosis in row.diagnoses)
+    if entry.is_mistake and not diagnosed and entry.name not in UNDIAGNOSABLE:
+        problems.append(f"{entry.name} is never diagnosed as its own misconception")
+    if diagnosed and entry.name in UNDIAGNOSABLE:
+        problems.append(f"{entry.name} is diagnosed, but catalogue.UNDIAGNOSABLE says it cannot be")
+    return problems
+
+
+def wrong_diagnoses(own, diagnoses):
+    """Diagnoses naming a misconception other than `own` (None: the code has none)."""
+    return sum(1 for _, diagnosis in diagnoses if diagnosis and diagnosis.misconception != own)
+
+
+def diagnosed_share(name, diagnoses, wrong=None):
+    """One line of the measure: how many failed properties got a diagnosis, and how many
+    a wrong one (None: the code has no label to check it against)."""
+    told = sum(1 for _, diagnosis in diagnoses if diagnosis)
+    line = f"diagnoses, {name}: {told}/{len(diagnoses)} failed properties diagnosed ({100 * told / max(len(diagnoses), 1):.0f}%)"
+    return line + (", wrong ones not countable (no labels)" if wrong is None else f", {wrong} wrong")
+
+
+def diagnosis_summary(rows, sample_rows, mutant_rows):
+    """Under each mistake the line its student reads when diagnosed; a FAIL line for every
+    diagnosis problem (diagnosis_problems); then the measure over the catalogue, the
+    sample class and the mutants."""
+    lines = []
+    for row in rows:
+        problems = diagnosis_problems(row)
+        if row.entry.is_mistake:
+            told = sum(1 for _, diagnosis in row.diagnoses if diagnosis)
+            lines.append(f"{'FAIL' if problems else 'ok  '} {row.entry.name:34} diagnosed on {told}/{len(row.diagnoses)} failed properties")
+            lines.append(f"       | {Diagnosis(row.entry.because, ()).line}")
+            if row.entry.name in UNDIAGNOSABLE:
+                lines.append(f"       | undiagnosable: {UNDIAGNOSABLE[row.entry.name]}")
+        lines += [f"FAIL {problem}" for problem in problems]
+    catalogue = [d for row in rows for d in row.diagnoses]
+    lines.append(diagnosed_share("catalogue", catalogue, sum(wrong_diagnoses(row.entry.because, row.diagnoses) for row in rows)))
+    own = {entry.name: entry.because for entry in CATALOGUE}
+    sample = [d for row in sample_rows for d in row.diagnoses]
+    lines.append(diagnosed_share("sample class", sample,
+                                 sum(wrong_diagnoses(own.get(row.handed_in), row.diagnoses) for row in sample_rows)))
+    lines.append(diagnosed_share("mutants", [d for row in mutant_rows for d in row.diagnoses]))
     return "\n".join(lines)

@@ -1,11 +1,12 @@
 """Runs one property under hypothesis, deterministically, and says what failed on what."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hypothesis.internal.conjecture.engine import ExitReason
 from hypothesis.statistics import collector
 
 from ..sandbox.remote import WorkerLost
 from . import replay as recorded
+from .diagnosis import diagnose, observing
 from .seeding import under_hypothesis
 
 # How hypothesis' statistics say it stopped shrinking at its time limit (pinned hypothesis:
@@ -17,6 +18,7 @@ SHRINKING_CUT = ExitReason.very_slow_shrinking.value
 class Verdict:
     passed: bool
     message: str
+    diagnosis: object = None  # a failure's diagnosis.Diagnosis, if a catalogued mistake explains it
 
 
 def passed(prop):
@@ -34,22 +36,29 @@ def run_property(prop, student, secret, max_examples, replay=True, find_smallest
     replay: first follow the runs recorded for other submissions (replay.py); where a
     submission's examples turn out as in no recorded run, hypothesis continues, told what
     it did on the examples so far, and the run is recorded. find_smallest=False: the
-    verdict alone, at the first failed example, with no counterexample (replay only)."""
+    verdict alone, at the first failed example, with no counterexample (replay only).
+    A failure that a catalogued mistake explains carries its diagnosis (diagnosis.py)."""
+    tried = []
     try:
-        if not replay:
-            return _run_hypothesis(prop, student, secret, max_examples)
-        followed = recorded.replay(prop, student, secret, max_examples, stop_at_failure=not find_smallest)
-        if isinstance(followed, recorded.Diverged):
-            return _run_hypothesis(prop, student, secret, max_examples, followed.answers, record=True)
-        if followed.passed:
-            return passed(prop)
-        if not find_smallest:
-            return failed(prop, "failed one of the drawn examples (not shrunk)")
-        return failed(prop, failure_report(followed.error, followed.notes))
+        verdict = _verdict(observing(prop, student, tried), student, secret, max_examples, replay, find_smallest)
     except WorkerLost as lost:
         return failed(prop, f"your code stopped the grader's worker: {lost}")
     finally:
         student.forget()
+    return verdict if verdict.passed else replace(verdict, diagnosis=diagnose(prop, tried))
+
+
+def _verdict(prop, student, secret, max_examples, replay, find_smallest):
+    if not replay:
+        return _run_hypothesis(prop, student, secret, max_examples)
+    followed = recorded.replay(prop, student, secret, max_examples, stop_at_failure=not find_smallest)
+    if isinstance(followed, recorded.Diverged):
+        return _run_hypothesis(prop, student, secret, max_examples, followed.answers, record=True)
+    if followed.passed:
+        return passed(prop)
+    if not find_smallest:
+        return failed(prop, "failed one of the drawn examples (not shrunk)")
+    return failed(prop, failure_report(followed.error, followed.notes))
 
 
 def failure_report(error, hypothesis_notes):
