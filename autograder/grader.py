@@ -26,7 +26,8 @@ class TestResult:
     max_score: float
     output: str
     visibility: str = "visible"  # who may read `output` (config.VISIBILITIES)
-    diagnosis: object = None  # engine.diagnosis.Diagnosis: the misconception `output` names, if any
+    misconception: str = None  # the misconception `output` names (engine/diagnosis.py), if any
+    explained_by: tuple = ()  # the catalogue's entries with that misconception that explain the failure
 
     def student_feedback(self):
         """`output`, unless course_config.py keeps it for staff ("hidden")."""
@@ -75,8 +76,10 @@ def graded_parts(settings):
 
 
 def test_result(prop, points, verdict, settings):
+    diagnosis = verdict.diagnosis
     return TestResult(prop.part, prop.name, points if verdict.passed else 0.0, points, feedback(verdict),
-                      settings.visibility_of(prop.part, prop.name), verdict.diagnosis)
+                      settings.visibility_of(prop.part, prop.name),
+                      diagnosis.misconception.label if diagnosis else None, diagnosis.entries if diagnosis else ())
 
 
 def feedback(verdict):

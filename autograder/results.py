@@ -43,9 +43,9 @@ def gradescope_results(report):
 def misconceptions(report):
     """[{"test", "part", "misconception", "explained_by"}]: each failed test a catalogued
     mistake explains, its misconception and the catalogue entries that have it."""
-    return [{"test": f"{test.part}: {test.name}", "part": test.part, "misconception": test.diagnosis.misconception.label,
-             "explained_by": list(test.diagnosis.entries)}
-            for test in report.tests if test.diagnosis]
+    return [{"test": f"{test.part}: {test.name}", "part": test.part, "misconception": test.misconception,
+             "explained_by": list(test.explained_by)}
+            for test in report.tests if test.misconception]
 
 
 def part_scores(results, key="score"):

@@ -8,6 +8,7 @@ a hint that leads towards the fix without giving it. The grader tells a student 
 failed property a mistake explains (engine/diagnosis.py); mistakes that are the same
 misconception in different functions share one."""
 import ast
+import functools
 from dataclasses import dataclass
 
 from ..reference import reference_edited
@@ -31,7 +32,7 @@ class Entry:
     def is_mistake(self):
         return self.part is not None
 
-    @property
+    @functools.cached_property
     def defines(self):
         """The names of the top-level definitions the entry replaces."""
         return frozenset(node.name for node in ast.parse(self.override).body

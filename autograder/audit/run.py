@@ -10,8 +10,8 @@ The clause table (clauses.py): every clause of the student API is caught through
 mistake that breaks it, and every mistake is caught through a clause it breaks.
 The vacuous answers (vacuous.py): each must fail every property that calls what it
 replaces, so no property pays for a value it did not check.
-The diagnoses (engine/diagnosis.py): a mistake's failures of the properties that call
-what it changes are diagnosed as its own misconception, and none as another; a variant's
+The diagnoses (engine/diagnosis.py): a mistake is diagnosed as its own misconception
+(unless catalogue.UNDIAGNOSABLE says why it cannot be), and never as another; a variant
 never. How many failed properties get a diagnosis, and how many a wrong one, is counted
 over the catalogue, the sample class and the mutants.
 """
@@ -40,7 +40,7 @@ class AuditRow:
     part_scores: dict
     failed_properties: tuple
     first_feedback: str = ""  # what the student reads for the first property they failed
-    diagnoses: tuple = ()  # (property, Diagnosis or None) of each failed property
+    diagnoses: tuple = ()  # (property, misconception or None, entries explaining it) of each failed property
 
     @property
     def ok(self):
@@ -62,7 +62,7 @@ class AuditRow:
 class MutantRow:
     mutant: object
     failed_properties: tuple
-    diagnoses: tuple = ()  # (property, Diagnosis or None) of each failed property
+    diagnoses: tuple = ()  # (property, misconception or None, entries explaining it) of each failed property
 
     @property
     def killed(self):
@@ -128,8 +128,8 @@ def grade_entry(entry, settings):
 
 
 def diagnoses_of(failed):
-    """(property as "part: name", Diagnosis or None) of each failed test."""
-    return tuple((f"{t.part}: {t.name}", t.diagnosis) for t in failed)
+    """(property as "part: name", misconception or None, entries explaining it) of each failed test."""
+    return tuple((f"{t.part}: {t.name}", t.misconception, t.explained_by) for t in failed)
 
 
 def grade_mutant(mutant, settings):
@@ -272,10 +272,10 @@ def diagnosis_problems(row):
     mistake diagnosed as another misconception, or never as its own with itself among
     the entries explaining it. (A failure that mistakes of different misconceptions
     explain alike is told nothing, which is not wrong.)"""
-    entry = row.entry
-    problems = [f"{entry.name} is diagnosed on {prop} as: {diagnosis.misconception.label}"
-                for prop, diagnosis in row.diagnoses if diagnosis and diagnosis.misconception != entry.because]
-    diagnosed = any(diagnosis and entry.name in diagnosis.entries for _, diagnosis in row.diagnoses)
+    entry, own = row.entry, label_of(row.entry)
+    problems = [f"{entry.name} is diagnosed on {prop} as: {misconception}"
+                for prop, misconception, _ in row.diagnoses if misconception and misconception != own]
+    diagnosed = any(entry.name in explained_by for _, _, explained_by in row.diagnoses)
     if entry.is_mistake and not diagnosed and entry.name not in UNDIAGNOSABLE:
         problems.append(f"{entry.name} is never diagnosed as its own misconception")
     if diagnosed and entry.name in UNDIAGNOSABLE:
@@ -283,15 +283,20 @@ def diagnosis_problems(row):
     return problems
 
 
+def label_of(entry):
+    """The misconception a catalogue entry has (None: a correct variant, or no entry)."""
+    return entry.because.label if entry and entry.because else None
+
+
 def wrong_diagnoses(own, diagnoses):
     """Diagnoses naming a misconception other than `own` (None: the code has none)."""
-    return sum(1 for _, diagnosis in diagnoses if diagnosis and diagnosis.misconception != own)
+    return sum(1 for _, misconception, _ in diagnoses if misconception and misconception != own)
 
 
 def diagnosed_share(name, diagnoses, wrong=None):
     """One line of the measure: how many failed properties got a diagnosis, and how many
     a wrong one (None: the code has no label to check it against)."""
-    told = sum(1 for _, diagnosis in diagnoses if diagnosis)
+    told = sum(1 for _, misconception, _ in diagnoses if misconception)
     line = f"diagnoses, {name}: {told}/{len(diagnoses)} failed properties diagnosed ({100 * told / max(len(diagnoses), 1):.0f}%)"
     return line + (", wrong ones not countable (no labels)" if wrong is None else f", {wrong} wrong")
 
@@ -304,17 +309,17 @@ def diagnosis_summary(rows, sample_rows, mutant_rows):
     for row in rows:
         problems = diagnosis_problems(row)
         if row.entry.is_mistake:
-            told = sum(1 for _, diagnosis in row.diagnoses if diagnosis)
+            told = sum(1 for _, misconception, _ in row.diagnoses if misconception)
             lines.append(f"{'FAIL' if problems else 'ok  '} {row.entry.name:34} diagnosed on {told}/{len(row.diagnoses)} failed properties")
             lines.append(f"       | {Diagnosis(row.entry.because, ()).line}")
             if row.entry.name in UNDIAGNOSABLE:
                 lines.append(f"       | undiagnosable: {UNDIAGNOSABLE[row.entry.name]}")
         lines += [f"FAIL {problem}" for problem in problems]
     catalogue = [d for row in rows for d in row.diagnoses]
-    lines.append(diagnosed_share("catalogue", catalogue, sum(wrong_diagnoses(row.entry.because, row.diagnoses) for row in rows)))
-    own = {entry.name: entry.because for entry in CATALOGUE}
+    lines.append(diagnosed_share("catalogue", catalogue, sum(wrong_diagnoses(label_of(row.entry), row.diagnoses) for row in rows)))
+    entries = {entry.name: entry for entry in CATALOGUE}
     sample = [d for row in sample_rows for d in row.diagnoses]
     lines.append(diagnosed_share("sample class", sample,
-                                 sum(wrong_diagnoses(own.get(row.handed_in), row.diagnoses) for row in sample_rows)))
+                                 sum(wrong_diagnoses(label_of(entries.get(row.handed_in)), row.diagnoses) for row in sample_rows)))
     lines.append(diagnosed_share("mutants", [d for row in mutant_rows for d in row.diagnoses]))
     return "\n".join(lines)

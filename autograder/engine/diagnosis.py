@@ -13,7 +13,7 @@ or drawn by hypothesis, so both see the same examples and give the same diagnosi
 failed property pays for the comparison; a candidate usually differs on the first
 example tried, the smallest failure, so only the mistake that explains it runs on all.
 Nothing is said when no mistake explains the failure, nor when mistakes of different
-misconceptions both do.
+misconceptions both do, nor for a function not written yet (the release's stub raising).
 """
 import copy
 import functools
@@ -88,8 +88,14 @@ def observing(prop, student, tried):
     return replace(prop, test=test)
 
 
+# What the release's stubs raise: a function not written yet is no misconception.
+NOT_WRITTEN = ("raised", "NotImplementedError")
+
+
 def diagnose(prop, tried):
     """The Diagnosis of a failed run of `prop` whose examples were `tried`, or None."""
+    if not tried or any(example.ending == NOT_WRITTEN for example in tried):
+        return None
     examples = _failures_first(tried)
     explaining = [entry for entry in candidates(prop.part, prop.uses) if _explains(entry, prop, examples)]
     misconceptions = {entry.because for entry in explaining}
