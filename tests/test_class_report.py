@@ -1,6 +1,7 @@
 """`python -m autograder report`: the instructor's HTML page for a graded class, checked
 for its numbers and, in a real headless Chromium, for loading with every image drawn
 and nothing on the console."""
+import html
 import json
 import re
 import shutil
@@ -10,7 +11,9 @@ import sys
 import pytest
 
 from autograder.config import COURSE_ROOT
-from autograder.reports.class_report import common_mistakes, failure_rates, read_class, score_statistics
+from autograder.audit.catalogue import CATALOGUE
+from autograder.release import ROSTER
+from autograder.reports.class_report import common_mistakes, failure_rates, misconceptions, read_class, score_statistics
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Appended to a copy of the page: after loading, record whether each image decoded and
@@ -75,6 +78,23 @@ def test_markdown_summary_has_the_same_tables(report, graded_class):
         assert "| " + " | ".join(row) + " |" in summary
     count, name, failure, _ = common_mistakes(students)[0]
     assert f"| {count} | {name} | {failure} |" in summary
+
+
+def test_students_are_grouped_by_the_misconception_they_handed_in(report, graded_class):
+    """The sample class: cleo, dev and eve each hand in one catalogued mistake."""
+    entries = {entry.name: entry for entry in CATALOGUE}
+    handed_in = {student: entries[name] for student, name in ROSTER.items() if name in entries and entries[name].is_mistake}
+    rows = misconceptions(read_class(graded_class))
+    told = {(student, label, part) for label, part, who in rows for student in who}
+    # each under its own misconception, in its own part at least (eve's fold_biases is graded again in part 4)
+    assert {(student, entry.because.label, entry.part) for student, entry in handed_in.items()} <= told
+    assert {(student, label) for student, label, _ in told} == {(s, e.because.label) for s, e in handed_in.items()}
+    page, summary = report.read_text(), (graded_class / "summary.md").read_text()
+    assert "<h2>Misconceptions</h2>" in page and "### Misconceptions" in summary
+    for label, part, who in rows:
+        assert len(who) == 1
+        assert f"<td>{html.escape(label)}</td><td>{part}</td><td>1</td><td>{who[0]}</td>" in page
+        assert f"| {label} | {part} | 1 | {who[0]} |" in summary
 
 
 def test_report_on_a_folder_without_results_says_what_to_do(tmp_path):

@@ -3,7 +3,8 @@
 Read from a grade-class output folder (`<student>/results.json`, Gradescope's format):
 the students the run could not grade and why (its grades.csv), the score histogram,
 each property's failure rate, the most common mistakes with their smallest
-counterexample, and the grading time per submission. Plots are drawn
+counterexample, the misconceptions the grader diagnosed (engine/diagnosis.py), per part,
+with their students, and the grading time per submission. Plots are drawn
 with matplotlib and embedded as PNG data, so the page is a single file to mail or
 attach to a CI run. Its tables also come as Markdown, for a CI job summary.
 """
@@ -49,6 +50,25 @@ def common_mistakes(students, top=10):
     return [(count, *key) for key, count in counts.most_common(top)]
 
 
+def misconceptions(students):
+    """[(misconception, part, [students])], the most common first: each student once per
+    misconception and part, however many of its properties the misconception failed."""
+    groups = {}
+    for student, results in sorted(students.items()):
+        for told in results["extra_data"].get("misconceptions", []):
+            who = groups.setdefault((told["misconception"], told["part"]), [])
+            if student not in who:
+                who.append(student)
+    return sorted(((label, part, who) for (label, part), who in groups.items()), key=lambda row: -len(row[2]))
+
+
+MISCONCEPTIONS_HEADER = ["misconception", "part", "students", "who"]
+
+
+def _misconception_rows(students):
+    return [[label, part, str(len(who)), ", ".join(who)] for label, part, who in misconceptions(students)]
+
+
 def failure_rates(students):
     """{test name: fraction of students who lost its points}, in grading order."""
     names = [t["name"] for t in next(iter(students.values()))["tests"]]
@@ -80,6 +100,8 @@ def class_report_html(students, title=ASSIGNMENT, not_graded=None):
         _table(["students", "property", "what failed", "smallest counterexample"],
                [[str(n), name, failure, example] for n, name, failure, example in common_mistakes(students)],
                preformatted=[3]),
+        "<h2>Misconceptions</h2>",
+        _table(MISCONCEPTIONS_HEADER, _misconception_rows(students)),
         "<h2>Grading time per submission</h2>",
         f"<p>median {statistics.median(seconds):.2f} s, slowest {max(seconds):.2f} s, "
         f"{sum(seconds):.0f} s in all (one worker's time; grade-class runs several at once).</p>",
@@ -111,6 +133,8 @@ def class_report_markdown(students, title=ASSIGNMENT, top=5, not_graded=None):
              "|---|---:|---:|---:|---:|", *("| " + " | ".join(row) + " |" for row in score_statistics(students)),
              "", "### Most common mistakes", "", "| students | property | what failed |", "|---:|---|---|"]
     lines += [f"| {n} | {name} | {_markdown_cell(failure)} |" for n, name, failure, _ in common_mistakes(students, top)]
+    lines += ["", "### Misconceptions", "", "| " + " | ".join(MISCONCEPTIONS_HEADER) + " |", "|---|---|---:|---|"]
+    lines += ["| " + " | ".join(_markdown_cell(cell) for cell in row) + " |" for row in _misconception_rows(students)]
     return "\n".join(lines) + "\n"
 
 
