@@ -310,7 +310,7 @@ def diagnosis_summary(rows, sample_rows, mutant_rows):
         problems = diagnosis_problems(row)
         if row.entry.is_mistake:
             told = sum(1 for _, misconception, _ in row.diagnoses if misconception)
-            lines.append(f"{'FAIL' if problems else 'ok  '} {row.entry.name:34} diagnosed on {told}/{len(row.diagnoses)} failed properties")
+            lines.append(f"{'FAIL' if problems else 'told'} {row.entry.name:34} diagnosed on {told}/{len(row.diagnoses)} failed properties")
             lines.append(f"       | {Diagnosis(row.entry.because, ()).line}")
             if row.entry.name in UNDIAGNOSABLE:
                 lines.append(f"       | undiagnosable: {UNDIAGNOSABLE[row.entry.name]}")
