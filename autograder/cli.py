@@ -5,8 +5,9 @@ import _thread
 import argparse
 import sys
 import threading
+from pathlib import Path
 
-from .config import ASSIGNMENT, CourseConfigError, load_settings
+from .config import ASSIGNMENT, COURSE_ROOT, CourseConfigError, load_settings
 from .points import PointsMismatch
 
 INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
@@ -14,6 +15,8 @@ INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser.add_argument("--course", metavar="DIR", help="the course folder, holding course_config.py (default: the "
+                        "working folder if it holds one, else the folder this package is in)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     grade = commands.add_parser("grade", help="grade one convnets.ipynb or convnets.py")
@@ -51,6 +54,10 @@ def main(argv=None):
     passthrough.add_argument("arguments", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
+    if args.course and Path(args.course).resolve() != COURSE_ROOT:  # console.py sets it before config is read
+        print(f"error: --course {args.course} came after the course was found ({COURSE_ROOT}); "
+              "give it to python -m autograder or convnets-grader", file=sys.stderr)
+        return 2
     try:
         settings = load_settings()  # checked as a whole before anything runs
         return COMMANDS[args.command](args, settings)
