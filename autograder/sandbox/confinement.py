@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import memory_cgroup
+from ..config import COURSE_ROOT
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # what the package is imported from: a clone, or site-packages
+PACKAGE_FOLDER = PACKAGE_ROOT / "autograder"  # the grader's code, the hidden suites with it
 WORKER_UID_BASE = 64000  # workers run as uid/gid 64000 + slot: no user on a normal system
 WORKER_SLOTS = 512
 SLOT_DIRECTORY = Path(tempfile.gettempdir()) / "convnets-autograder-slots"
@@ -152,7 +154,7 @@ class Confinement:
             "namespaces": self.namespaces,
             "cgroup_namespace": self.namespaces and cgroup_namespace_available(),
             "memory_cgroup": cgroup,
-            "hide": _folders_to_hide([PACKAGE_ROOT, os.getcwd(), *hidden]),
+            "hide": _folders_to_hide([*_grader_folders(), COURSE_ROOT, os.getcwd(), *hidden]),
             "scratch": sorted({_real(p) for p in SCRATCH_FOLDERS if os.path.isdir(p)}),
             "keep": _python_folders(),
             "workdir": "/tmp/worker" if self.namespaces else self._own_workdir.name,
@@ -221,6 +223,13 @@ def _folders_to_hide(named):
     top = [entry.path for entry in os.scandir("/") if entry.is_dir(follow_symlinks=False)]
     folders = {_real(p) for p in [*top, *named]}
     return sorted(f for f in folders if _may_hide(f) and f not in SCRATCH_FOLDERS)
+
+
+def _grader_folders():
+    """The package's folder, and the one it is imported from unless that is inside
+    Python's own (a pip install's site-packages, whose other packages the worker needs)."""
+    inside_python = any(_real(PACKAGE_ROOT).startswith(p.rstrip("/") + "/") for p in _python_folders())
+    return [PACKAGE_FOLDER] if inside_python else [PACKAGE_FOLDER, PACKAGE_ROOT]
 
 
 def _may_hide(path):
