@@ -16,7 +16,7 @@ INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
-    parser.add_argument("--course", metavar="DIR", help="the course folder, holding course_config.py (default: the "
+    parser.add_argument("--course", metavar="DIR", dest="course_root", help="the course folder, holding course_config.py (default: the "
                         "working folder if it holds one, else the folder this package is in)")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -60,8 +60,8 @@ def main(argv=None):
     passthrough.add_argument("arguments", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
-    if args.course and Path(args.course).resolve() != COURSE_ROOT:  # console.py sets it before config is read
-        print(f"error: --course {args.course} came after the course was found ({COURSE_ROOT}); "
+    if args.course_root and Path(args.course_root).resolve() != COURSE_ROOT:  # console.py sets it before config is read
+        print(f"error: --course {args.course_root} came after the course was found ({COURSE_ROOT}); "
               "give it to python -m autograder or convnets-grader", file=sys.stderr)
         return 2
     try:
