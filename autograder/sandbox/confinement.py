@@ -24,7 +24,9 @@ from . import memory_cgroup
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 WORKER_UID_BASE = 64000  # workers run as uid/gid 64000 + slot: no user on a normal system
 WORKER_SLOTS = 512
-SLOT_DIRECTORY = Path(tempfile.gettempdir()) / "convnets-autograder-slots"
+# Machine-wide, whatever TMPDIR says: every grader on the machine must see the same locks,
+# or two graders with different TMPDIRs would give their workers the same uid.
+SLOT_DIRECTORY = Path("/tmp/convnets-autograder-slots")
 # In its mount namespace a worker sees the system's folders and Python's own (read-only);
 # the shared writable ones are private to it; every other folder under / is empty.
 SYSTEM_FOLDERS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/dev", "/sys")
