@@ -17,6 +17,9 @@ Whose a process is:
     user or its PID namespace, so it cannot hide from the run that started it.
 (Without a user or a PID namespace of the workers' own, a worker is the grader's user in
 its PID namespace and only its name tells it apart, as before these checks knew of runs.)
+Files and IPC objects carry no tag: in the shared folders only what a worker could have
+made counts (its owner says), and the grader's own scratch files, which all go to the
+session's TMPDIR, are compared there whole.
 """
 import os
 import tempfile
@@ -25,7 +28,7 @@ from pathlib import Path
 
 from autograder.config import COURSE_ROOT
 from autograder.sandbox import memory_cgroup
-from autograder.sandbox.confinement import RUN_TAG, SLOT_DIRECTORY, WORKER_SLOTS, WORKER_UID_BASE
+from autograder.sandbox.confinement import RUN_TAG, WORKER_SLOTS, WORKER_UID_BASE, can_drop_privileges
 from autograder.sandbox.template import TEMPLATE_NAME, WORKER_NAME
 
 SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where anyone may write
@@ -116,8 +119,9 @@ class Ownership:
 
 def host_state():
     """Files in the course (the venv included), entries of the shared folders and the home
-    folder, listening TCP ports, System V IPC objects and workers' cgroups, each as far as
-    this run can have made or removed it: none of it may change."""
+    folder a worker could have made, everything in this session's TMPDIR, listening TCP
+    ports, System V IPC objects and workers' cgroups, each as far as this run can have made
+    or removed it: none of it may change."""
     course = {}
     for folder, subfolders, files in os.walk(COURSE_ROOT):
         subfolders[:] = [d for d in subfolders if d not in (".git", "__pycache__")]
@@ -125,45 +129,40 @@ def host_state():
             info = os.lstat(os.path.join(folder, name))
             course[os.path.join(folder, name)] = (info.st_size, info.st_mtime_ns)
     shared = {folder: shared_entries(folder) for folder in [*SHARED_FOLDERS, str(Path.home())] if os.path.isdir(folder)}
+    shared["scratch"] = sorted(os.listdir(tempfile.gettempdir()))  # this session's own TMPDIR
     return {"course": course, "shared": shared, "listening": listening_ports(), "sysvipc": system_v_objects(),
             "cgroups": leftover_cgroups()}
 
 
-def made_by_this_run_or_its_workers(uid):
-    """Whether a file or IPC object owned by `uid` may be this run's: the grader's user or a worker's."""
-    return uid == os.geteuid() or WORKER_UID_BASE <= uid < WORKER_UID_BASE + WORKER_SLOTS
+def made_by_a_worker(uid):
+    """Whether a file or IPC object owned by `uid` may be a worker's: one of a worker's users,
+    or the grader's when workers have no user of their own."""
+    return WORKER_UID_BASE <= uid < WORKER_UID_BASE + WORKER_SLOTS or (
+        uid == os.geteuid() and not can_drop_privileges())
 
 
 def shared_entries(folder):
-    """Names in `folder` (a shared one) this run could have made, less those every run on
-    the machine shares: the worker slots' locks and the folder holding each session's TMPDIR
-    (pytest's, per user). Other users' entries are not this run's; another run's scratch
-    files are in its own TMPDIR."""
-    common = {SLOT_DIRECTORY.name, *_first_step_towards(tempfile.gettempdir(), folder)}
+    """Names in `folder`, a shared one, that a worker could have made. What the grader makes
+    goes to this session's TMPDIR (compared whole, see host_state); other runs and programs of
+    the grader's user also write here, and nothing tells their entries from this run's."""
     names = set()
     for entry in os.scandir(folder):
         try:
-            if entry.name not in common and made_by_this_run_or_its_workers(entry.stat(follow_symlinks=False).st_uid):
+            if made_by_a_worker(entry.stat(follow_symlinks=False).st_uid):
                 names.add(entry.name)
         except FileNotFoundError:
             continue
     return sorted(names)
 
 
-def _first_step_towards(path, folder):
-    """[the entry of `folder` that `path` is in], or [] if it is not in `folder`."""
-    relative = os.path.relpath(os.path.realpath(path), os.path.realpath(folder))
-    return [] if relative.startswith("..") or relative == "." else [relative.split(os.sep)[0]]
-
-
 def system_v_objects():
     """{kind: {(key, id)}} of the System V shared memory, queues and semaphores on the machine
-    created by this run's user or a worker's."""
+    a worker could have made (made_by_a_worker)."""
     objects = {}
     for kind in ("shm", "msg", "sem"):
         header, *rows = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
         creator = header.split().index("cuid")
-        objects[kind] = {tuple(row.split()[:2]) for row in rows if made_by_this_run_or_its_workers(int(row.split()[creator]))}
+        objects[kind] = {tuple(row.split()[:2]) for row in rows if made_by_a_worker(int(row.split()[creator]))}
     return objects
 
 

@@ -1,17 +1,20 @@
 """The host checks (host.py) see this run only: another grader's live worker, cgroup and
-listening port are none of its business, while this run's worker is found, even one whose
-code claims to be another run's template."""
+listening port are none of its business, nor another program's files in /tmp, while this
+run's worker is found, even one whose code claims to be another run's template, and so is
+a file a worker could have made."""
 import os
 import socket
 import subprocess
 import sys
 
+import pytest
+
 from autograder.sandbox import memory_cgroup
 from autograder.sandbox.client import SandboxedSubmission
-from autograder.sandbox.confinement import RUN_TAG
+from autograder.sandbox.confinement import RUN_TAG, WORKER_UID_BASE, can_drop_privileges
 from autograder.sandbox.template import WORKER_NAME
 
-from .host import leftover_cgroups, leftover_workers, listening_ports, processes
+from .host import leftover_cgroups, leftover_workers, listening_ports, processes, shared_entries
 
 A_CHILD = [{"label": "child", "source": "import os, time\nif os.fork() == 0:\n    time.sleep(300)\n"}]
 OTHER_GRADER = f"""
@@ -73,3 +76,12 @@ def test_this_runs_worker_is_found_whatever_its_code_claims(settings):
         assert leftover_cgroups() != [] or not memory_cgroup.available()
         assert listener.getsockname()[1] in listening_ports()
     assert leftover_workers() == []
+
+
+def test_a_shared_folder_counts_what_a_worker_could_have_made(tmp_path):
+    if not can_drop_privileges():
+        pytest.fail("the red team runs as root (CI does): workers must drop to users of their own")
+    (tmp_path / "another-programs").touch()
+    (tmp_path / "a-workers").touch()
+    os.chown(tmp_path / "a-workers", WORKER_UID_BASE, WORKER_UID_BASE)
+    assert shared_entries(tmp_path) == ["a-workers"]
