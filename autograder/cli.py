@@ -196,4 +196,5 @@ def run_nbgrader(args, settings):
     return nbgrader(*args.arguments, check=False).returncode
 
 
-COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "report": run_report, "audit": run_audit, "doctor": run_doctor, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}
+COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "report": run_report, "audit": run_audit,
+            "doctor": run_doctor, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}

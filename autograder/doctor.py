@@ -58,7 +58,8 @@ def probe(course_file, grader_temp_file, grader_pid, grader_uid, memory_bytes, s
         ["no privilege escalation", status["NoNewPrivs"].strip() == "1", "NoNewPrivs " + status["NoNewPrivs"].strip()],
         ["unprivileged user", os.getuid() not in (0, grader_uid), f"runs as uid {os.getuid()}"],
         ["no network", interfaces in ([], ["lo"]), "network interfaces: " + (", ".join(interfaces) or "none")],
-        ["private process tree", grader_unreachable(), f"pid {os.getpid()}, {len([p for p in os.listdir('/proc') if p.isdigit()])} processes visible"],
+        ["private process tree", grader_unreachable(),
+         f"pid {os.getpid()}, {len([p for p in os.listdir('/proc') if p.isdigit()])} processes visible"],
         ["hidden course files", unreadable(course_file) and not os.path.exists(grader_temp_file),
          f"{course_file} {'unreadable' if unreadable(course_file) else 'READABLE'}, the grader's "
          f"{grader_temp_file} {'VISIBLE' if os.path.exists(grader_temp_file) else 'not there'}"],

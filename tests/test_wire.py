@@ -1,6 +1,5 @@
 """The wire carries plain data only, and rejects what is malformed."""
 import io
-import json
 import socket
 import struct
 import threading

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import nbformat
 import pytest
 
-from autograder.audit.mutants import notebook_json, solved_module, solved_notebook
+from autograder.audit.mutants import notebook_json, solved_notebook
 from autograder.config import COURSE_ROOT
 from autograder.reports.class_report import class_report_markdown
 from autograder.sandbox.client import SandboxedSubmission
