@@ -19,6 +19,7 @@ demo: setup
 	$(PY) -m autograder demo
 
 test: setup
+	$(PY) -m ruff check .
 	$(PY) -m pytest
 
 audit: setup
