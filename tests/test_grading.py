@@ -10,7 +10,7 @@ from autograder.audit.catalogue import CATALOGUE
 from autograder.audit.mutants import solved_module
 from autograder.config import COURSE_ROOT
 from autograder.grader import grade_path
-from autograder.properties import PART_NAMES, runner, seeding
+from autograder.properties import PART_NAMES, replay, runner, seeding
 from autograder.reports.gradescope import gradescope_results
 
 from autograder.audit.mutants import RELEASED_NOTEBOOK as RELEASED
@@ -149,14 +149,14 @@ def test_replaying_recorded_runs_changes_no_verdict_or_message(settings, monkeyp
 
 def test_recorded_runs_stop_growing_at_max_steps(settings, monkeypatch):
     """Memory stays bounded: past MAX_STEPS a run is not kept, and is run again next time."""
-    monkeypatch.setattr(runner.recorded, "_TREES", runner.recorded.Trees())
     eve = COURSE_ROOT / "sample_class" / "eve" / "convnets.ipynb"
-    grade_path(COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb", settings)  # the reference's runs start the trees
-    monkeypatch.setattr(runner.recorded, "MAX_STEPS", runner.recorded._TREES.steps)
-    first = grade_path(eve, settings).tests
-    runs = counting_hypothesis_runs(monkeypatch)
-    assert grade_path(eve, settings).tests == first
-    assert runs and runner.recorded._TREES.steps == runner.recorded.MAX_STEPS
+    with replay.fresh_trees():
+        grade_path(COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb", settings)  # the reference's runs start the trees
+        monkeypatch.setattr(replay, "MAX_STEPS", replay.recorded_steps())
+        first = grade_path(eve, settings).tests
+        runs = counting_hypothesis_runs(monkeypatch)
+        assert grade_path(eve, settings).tests == first
+        assert runs and replay.recorded_steps() == replay.MAX_STEPS
 
 
 def test_examples_do_not_depend_on_which_local_modules_are_loaded(tmp_path):

@@ -54,9 +54,10 @@ SLOW = WRONG_ABOVE_ONE.format(pause="__import__('time').sleep(1.2 if (z > 1).any
 
 
 @pytest.fixture
-def fresh_trees(monkeypatch):
+def fresh_trees():
     """A grader process that has recorded nothing yet."""
-    monkeypatch.setattr(replay, "_TREES", replay.Trees())
+    with replay.fresh_trees():
+        yield
 
 
 @pytest.fixture

@@ -117,7 +117,7 @@ def test_values_nested_too_deeply_are_refused():
 def test_arrays_read_back_as_np_load_reads_them(array):
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
-    ours, numpys = wire._load_npy(buffer.getvalue()), np.load(io.BytesIO(buffer.getvalue()), allow_pickle=False)
+    ours, numpys = wire.load_npy(buffer.getvalue()), np.load(io.BytesIO(buffer.getvalue()), allow_pickle=False)
     assert ours.dtype == numpys.dtype and ours.shape == numpys.shape and np.array_equal(ours, numpys)
     assert ours.flags.writeable  # student code may modify what it is given
 
@@ -130,7 +130,7 @@ def test_arrays_of_anything_but_plain_numbers_are_refused_and_not_sent(array):
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     with pytest.raises(wire.WireError):
-        wire._load_npy(buffer.getvalue())
+        wire.load_npy(buffer.getvalue())
     assert roundtrip([array]) == [(1, "ndarray")]
 
 
