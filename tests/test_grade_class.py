@@ -23,6 +23,8 @@ from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.properties import PART_NAMES
 from autograder.reports.gradescope import part_scores
 
+pytestmark = pytest.mark.slow  # class runs
+
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 STUDENTS = sorted(p.name for p in SAMPLE_CLASS.iterdir())
 

@@ -133,6 +133,7 @@ def counting_hypothesis_runs(monkeypatch):
     return runs
 
 
+@pytest.mark.slow
 def test_replaying_recorded_runs_changes_no_verdict_or_message(settings, monkeypatch):
     """properties/replay.py: graded once (their failing runs are recorded), again (every
     run replayed: hypothesis never runs) and with replay off (plain hypothesis runs):
@@ -147,6 +148,7 @@ def test_replaying_recorded_runs_changes_no_verdict_or_message(settings, monkeyp
     assert grade_sample_students(settings) == replayed == first
 
 
+@pytest.mark.slow
 def test_recorded_runs_stop_growing_at_max_steps(settings, monkeypatch):
     """Memory stays bounded: past MAX_STEPS a run is not kept, and is run again next time."""
     eve = COURSE_ROOT / "sample_class" / "eve" / "convnets.ipynb"
@@ -192,6 +194,7 @@ def shifted(b, t):
     assert "autograder" not in output and "executor" not in output and "site-packages" not in output
 
 
+@pytest.mark.slow
 def test_a_wrong_fold_shows_the_network_and_both_outputs(tmp_path, settings):
     """fold_biases feedback names the layer sizes, t, the input and what each network gave."""
     path = tmp_path / "convnets.py"

@@ -47,6 +47,7 @@ def test_omissions_leave_out_what_a_student_forgets():
     assert "return np.array(y)" in made["copy= dropped"]
 
 
+@pytest.mark.slow
 def test_each_mutant_changes_the_reference_once_and_only_inside_a_solution(mutants):
     reference = ast.dump(ast.parse(solved_module()))
     for mutant in mutants:

@@ -27,6 +27,8 @@ from autograder.notebook import REFUSAL
 from autograder.notebook_source import MASTER_NOTEBOOK
 from autograder.properties import PART_NAMES
 
+pytestmark = pytest.mark.slow  # nbgrader round trips
+
 NAIVE_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
 
 

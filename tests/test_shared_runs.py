@@ -10,6 +10,8 @@ from autograder.properties import replay, runner
 from autograder.properties.shared_runs import adopt_runs, pack_runs
 from autograder.sandbox import wire
 
+pytestmark = pytest.mark.slow  # each test first grades the class in a fresh process
+
 STUDENTS = ["cleo", "dev", "eve", "finn"]  # every part failed by someone, and a full mark
 
 

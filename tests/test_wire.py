@@ -206,6 +206,7 @@ def test_any_parts_are_a_message_or_a_wire_error(header, array_parts, extra_coun
 @given(JSON, st.lists(PLAIN_ARRAYS, max_size=3),
        st.lists(st.tuples(st.sampled_from(["flip", "cut", "insert", "delete"]), st.integers(0, 10**6), st.integers(0, 255)),
                 min_size=1, max_size=3))
+@pytest.mark.slow
 def test_mutated_frames_are_a_message_or_a_wire_error(value, arrays, mutations):
     data = bytearray(wire.pack({"value": value}, arrays))
     for how, position, byte in mutations:
@@ -227,6 +228,7 @@ def test_any_array_header_is_an_array_within_limits_or_a_wire_error(descr, shape
     parsed_or_refused(frame(b'{"value": {"$array": 0}}', npy_part(descr, shape, body, fortran)))
 
 
+@pytest.mark.slow
 @hypothesis_settings(max_examples=300, deadline=None)
 @given(JSON, st.lists(PLAIN_ARRAYS, max_size=2))
 def test_any_json_header_is_a_message_or_a_wire_error(value, arrays):

@@ -92,6 +92,7 @@ class StoppedWorker:
         return self.code
 
 
+@pytest.mark.slow
 def test_grade_prints_and_writes_no_line_of_the_student_s(tmp_path, settings):
     """The red team's forged lines, and a warning shown as feedback, through every report."""
     attack = next(a for a in ATTACKS if a.name == "forged lines in error messages")
