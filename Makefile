@@ -21,11 +21,11 @@ demo: setup
 	$(PY) -m autograder demo
 
 test: setup
-	$(PY) -m ruff check .
+	$(PY) -m ruff check --no-cache .
 	$(PY) -m pytest
 
 quick: setup
-	$(PY) -m ruff check .
+	$(PY) -m ruff check --no-cache .
 	$(PY) -m pytest -m "not slow"
 
 audit: setup
