@@ -1,10 +1,12 @@
 # Two commands on a fresh clone: `make demo` and `make test`. Both set up .venv first.
+# `make test` lints (ruff) and runs every test; `make quick` lints and runs all but those
+# marked slow (pytest -m "not slow": the red team, nbgrader, class and audit runs).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo test audit release clean
+.PHONY: setup demo test quick audit release clean
 
 setup: $(INSTALLED)
 
@@ -19,7 +21,12 @@ demo: setup
 	$(PY) -m autograder demo
 
 test: setup
+	$(PY) -m ruff check --no-cache .
 	$(PY) -m pytest
+
+quick: setup
+	$(PY) -m ruff check --no-cache .
+	$(PY) -m pytest -m "not slow"
 
 audit: setup
 	$(PY) -m autograder audit

@@ -251,4 +251,6 @@ def run_nbgrader(args, settings):
     return nbgrader(*args.arguments, check=False).returncode
 
 
-COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "report": run_report, "audit": run_audit, "gradescope": run_gradescope, "gradescope-upload": run_gradescope_upload, "doctor": run_doctor, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}
+COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "report": run_report, "audit": run_audit,
+            "gradescope": run_gradescope, "gradescope-upload": run_gradescope_upload, "doctor": run_doctor,
+            "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}

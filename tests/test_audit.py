@@ -16,6 +16,8 @@ from autograder.audit.run import AuditRow, VacuousRow, clause_summary, vacuous_s
 from autograder.audit.vacuous import properties_it_must_fail, vacuous_answers
 from autograder.config import COURSE_ROOT, PART_NAMES
 
+pytestmark = pytest.mark.slow  # the mutation audit
+
 
 def test_catalogue_is_large_enough_and_covers_every_part():
     mistakes = [e for e in CATALOGUE if e.is_mistake]

@@ -96,6 +96,7 @@ def test_only_a_value_error_about_padding_is_a_refusal(tmp_path, settings, error
     assert all(t.score == t.max_score for name, t in tests.items() if name != "conv-later-padding")
 
 
+@pytest.mark.slow
 def test_a_part_left_out_is_neither_released_nor_graded(tmp_path, settings):
     root = tmp_path / "course"
     (root / "solutions" / "convnets").mkdir(parents=True)

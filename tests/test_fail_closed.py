@@ -96,7 +96,7 @@ DEFAULT_SECRET_WARNING = ("warning: COURSE_SECRET is this repository's default, 
                           "examples; set CONVNETS_COURSE_SECRET to a secret of your own")
 
 
-@pytest.mark.parametrize("command", [["grade-class", "nowhere"], ["doctor"], ["demo"]])
+@pytest.mark.parametrize("command", [["grade-class", "nowhere"], pytest.param(["doctor"], marks=pytest.mark.slow), ["demo"]])
 def test_the_default_secret_is_warned_about(monkeypatch, capsys, command):
     monkeypatch.delenv("CONVNETS_COURSE_SECRET", raising=False)
     monkeypatch.setattr(demo, "run_demo", lambda settings: 0)  # the warning is under test, not the demo
@@ -156,6 +156,7 @@ def test_graders_leave_ctrl_c_to_the_pool_owner():
         assert set(pool.map(signal.getsignal, [signal.SIGINT] * 4)) == {signal.SIG_IGN}
 
 
+@pytest.mark.slow
 def test_results_and_the_class_report_are_readable_by_others(tmp_path):
     results = gradescope_results(grade_path(COURSE_ROOT / "sample_class" / "cleo" / "convnets.ipynb", load_settings()))
     write_results(results, tmp_path / "cleo" / "results.json")
@@ -187,6 +188,7 @@ def test_grade_takes_points_from_the_course_never_from_the_notebook(tmp_path, ca
     assert sum(t["max_score"] for t in results["tests"] if t["name"].startswith("bias-folding: ")) == pytest.approx(40)
 
 
+@pytest.mark.slow
 def test_grade_class_refuses_a_gradebook_with_other_points_before_grading(tmp_path, monkeypatch, capsys):
     course = new_course(tmp_path / "course")
     (course / "submitted" / "ada" / "convnets").mkdir(parents=True)

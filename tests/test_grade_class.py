@@ -24,6 +24,8 @@ from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.reference import solved_module
 from autograder.results import part_scores
 
+pytestmark = pytest.mark.slow  # class runs
+
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 STUDENTS = sorted(p.name for p in SAMPLE_CLASS.iterdir())
 

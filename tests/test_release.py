@@ -33,6 +33,7 @@ def test_master_notebook_is_generated_from_its_text_form():
     assert MASTER_NOTEBOOK.read_text(encoding="utf-8") == notebook_text(build_master(load_settings().part_points))
 
 
+@pytest.mark.slow
 def test_committed_release_is_what_nbgrader_generates(fresh_release):
     committed = sorted(p.name for p in RELEASE.iterdir())
     assert committed == sorted(p.name for p in fresh_release.iterdir())

@@ -24,6 +24,7 @@ The tree stops growing at MAX_STEPS examples. A run is plain data (examples, out
 as text, the ending), so the grader processes of a class run share theirs
 (shared_runs.py): a way of failing is run once per class.
 """
+import contextlib
 import copy
 import hashlib
 import warnings
@@ -107,6 +108,23 @@ class Trees:
 
 
 _TREES = Trees()
+
+
+@contextlib.contextmanager
+def fresh_trees():
+    """Within the block this process has recorded no run yet, as a new grader process; the
+    runs it had are back after it. For tests."""
+    global _TREES
+    kept, _TREES = _TREES, Trees()
+    try:
+        yield
+    finally:
+        _TREES = kept
+
+
+def recorded_steps():
+    """How many examples the runs this process recorded hold in all (see MAX_STEPS)."""
+    return _TREES.steps
 
 
 def outcome_of(error):

@@ -26,7 +26,9 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # what the package is import
 PACKAGE_FOLDER = PACKAGE_ROOT / "autograder"  # the grader's code, the hidden suites with it
 WORKER_UID_BASE = 64000  # workers run as uid/gid 64000 + slot: no user on a normal system
 WORKER_SLOTS = 512
-SLOT_DIRECTORY = Path(tempfile.gettempdir()) / "convnets-autograder-slots"
+# Machine-wide, whatever TMPDIR says: every grader on the machine must see the same locks,
+# or two graders with different TMPDIRs would give their workers the same uid.
+SLOT_DIRECTORY = Path("/tmp/convnets-autograder-slots")
 # In its mount namespace a worker sees the system's folders and Python's own (read-only);
 # the shared writable ones are private to it; every other folder under / is empty.
 SYSTEM_FOLDERS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/dev", "/sys")
@@ -39,7 +41,11 @@ WORKER_LIMITS = {  # resource.RLIMIT_<name>: what one worker may use in its whol
 # RLIMIT_NPROC counts per user, so it is set only with a user of its own. Without a memory
 # cgroup a worker may have no child: its per-process memory limit is then the tree's.
 WORKER_PROCESSES, WORKER_PROCESSES_WITHOUT_CGROUP = 32, 1
-PASSED_ENVIRONMENT = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# RUN_TAG: a label the caller may give its graders (the test suite does), passed on so that
+# /proc/<pid>/environ of each template and keeper, which never run student code, says whose
+# run started it. It grants nothing: a worker that rewrites its own copy only mislabels itself.
+RUN_TAG = "CONVNETS_RUN_TAG"
+PASSED_ENVIRONMENT = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", RUN_TAG)
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x02000000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 

@@ -39,6 +39,8 @@ from .attacks import ATTACKS, HONEST
 from .host import host_state, leftover_workers
 from .test_student_text import forged_lines
 
+pytestmark = pytest.mark.slow  # every attack graded through grade, nbgrader and grade-class
+
 LANES = 2
 GRADER_MEMORY_MB = 200  # the most a grading process may need, whatever a worker replies
 ALL_PROTECTIONS = {"separate process", "time limits", "resource limits", "no privilege escalation",
