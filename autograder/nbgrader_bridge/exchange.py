@@ -12,12 +12,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from ..config import ASSIGNMENT, NOTEBOOK
+from ..demo import step
 from ..reference import notebook_json, solved_notebook
 from .command import nbgrader
 from .course import new_course, open_gradebook
@@ -37,11 +38,7 @@ class Outcome:
     student: str
     score: float  # the gradebook's total for the submission
     seconds_late: float  # nbgrader's measure; its late penalty follows LateSubmissionPlugin
-    feedback: object  # the feedback page the student fetched (a Path)
-
-
-def step(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+    feedback: Path | None  # the feedback page the student fetched
 
 
 def run_exchange(students, output):
@@ -139,9 +136,15 @@ def exchange_demo(output):
     """Run the course flow with DEMO_STUDENTS in a fresh `output` folder and print what
     each student got back; 1 if a student fetched no feedback."""
     shutil.rmtree(output, ignore_errors=True)
-    outcomes = run_exchange(DEMO_STUDENTS, output)
+    try:
+        outcomes = run_exchange(DEMO_STUDENTS, output)
+    except subprocess.CalledProcessError as failed:
+        print(f"error: stopped, this command failed (status {failed.returncode}; nbgrader said why above): "
+              f"{' '.join(map(str, failed.cmd))}")
+        return 1
     print()
     for result in outcomes:
         late = f", {result.seconds_late:.1f} s late" if result.seconds_late else ""
-        print(f"{result.student}: {result.score:g} points{late}; feedback fetched: {result.feedback}")
+        print(f"{result.student}: {result.score:g} points before the written answers are graded{late}; "
+              f"feedback fetched: {result.feedback}")
     return 0 if all(result.feedback for result in outcomes) else 1
