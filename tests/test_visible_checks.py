@@ -134,3 +134,12 @@ def test_each_classroom_test_passes_exactly_when_its_part_check_does(tmp_path, o
                              env={**os.environ, "PYTHONPATH": ""})
         assert (run.returncode != 0) == (step["with"]["test-name"] in failing), run.stdout
         assert run.stdout.splitlines()[-1] == f"Points {0 if run.returncode else 1}/1"
+
+
+def test_the_markdown_summary_lists_every_check(tmp_path):
+    folder = student_repository(tmp_path, notebook_json(solved_notebook()))
+    summary = tmp_path / "step-summary.md"
+    run = subprocess.run([sys.executable, "check_visible.py", "convnets.ipynb", "--markdown", str(summary)], cwd=folder,
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
+    assert run.returncode == 0 and run.stdout.splitlines()[-1] == "Points 4/4"
+    assert "Points 4/4" in summary.read_text() and "| check-threshold | passed |" in summary.read_text()
