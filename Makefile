@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo test quick audit release clean
+.PHONY: setup demo exchange-demo test quick audit release clean
 
 setup: $(INSTALLED)
 
@@ -19,6 +19,11 @@ $(INSTALLED): requirements.lock pyproject.toml
 
 demo: setup
 	$(PY) -m autograder demo
+
+# nbgrader's course flow through a local exchange: release, fetch, submit, collect,
+# autograde, feedback fetched back (demo_output/exchange/).
+exchange-demo: setup
+	$(PY) -m autograder exchange-demo
 
 test: setup
 	$(PY) -m ruff check --no-cache .

@@ -56,6 +56,8 @@ def main(argv=None):
     release = commands.add_parser("release", help="regenerate the master notebook, assignment/ and sample_class/")
     release.add_argument("--force", action="store_true", help="even if the master .ipynb was edited by hand: the edit is lost")
     commands.add_parser("demo", help="grade the sample class both ways and print the scores")
+    commands.add_parser("exchange-demo", help="nbgrader's course flow through its exchange: release, fetch, submit "
+                                              "(one late), collect, autograde, feedback fetched back")
     passthrough = commands.add_parser("nbgrader", help=f"run nbgrader with course_config.py, e.g. nbgrader autograde {ASSIGNMENT}")
     passthrough.add_argument("arguments", nargs=argparse.REMAINDER)
 
@@ -245,6 +247,14 @@ def run_demo(args, settings):
     return run_demo(settings)
 
 
+def run_exchange_demo(args, settings):
+    from .config import COURSE_ROOT
+    from .nbgrader_bridge.exchange import exchange_demo
+
+    warn_if_default_secret(settings)
+    return exchange_demo(COURSE_ROOT / "demo_output" / "exchange")
+
+
 def run_nbgrader(args, settings):
     from .nbgrader_bridge.command import nbgrader
 
@@ -253,4 +263,4 @@ def run_nbgrader(args, settings):
 
 COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "report": run_report, "audit": run_audit,
             "gradescope": run_gradescope, "gradescope-upload": run_gradescope_upload, "doctor": run_doctor,
-            "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}
+            "release": run_release, "demo": run_demo, "exchange-demo": run_exchange_demo, "nbgrader": run_nbgrader}

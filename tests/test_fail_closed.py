@@ -78,7 +78,7 @@ def test_no_points_at_all_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("command", [["grade", "x.ipynb"], ["grade-class", "nowhere"], ["merge", "a", "--output-dir", "b"],
-                                     ["report", "nowhere"], ["audit"], ["doctor"], ["release"], ["demo"],
+                                     ["report", "nowhere"], ["audit"], ["doctor"], ["release"], ["demo"], ["exchange-demo"],
                                      ["nbgrader", "export"]])
 def test_every_command_refuses_a_bad_config_before_it_runs(tmp_path, monkeypatch, capsys, command):
     monkeypatch.setattr(config, "COURSE_CONFIG", course_config(tmp_path, '"bias-folding": 40.0', '"bias-foldng": 40.0'))
