@@ -38,7 +38,7 @@ def start_reference_runs(props, settings):
     cached = read_reference_runs(path, props, secret, max_examples)
     if cached is not None:
         for run in cached:
-            replay.add_run(run, bounded=False)
+            replay.add_recorded(run, bounded=False)  # shared as if recorded here, as before
         return
     write_reference_runs(path, [replay.record_reference(prop, secret, max_examples) for prop in props])
 

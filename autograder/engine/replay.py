@@ -231,11 +231,16 @@ def record(prop, secret, max_examples, steps, failure=None, bounded=True):
             return None
         ending = Ending(False, tuple(getattr(failure, "__notes__", ()))[len(notes_when_raised):])
     run = Run(_key(prop, secret, max_examples), tuple((inputs, digest_of(inputs), outcome) for inputs, outcome, _ in steps), ending)
+    return run if add_recorded(run, bounded) else None
+
+
+def add_recorded(run, bounded=True):
+    """Add a Run as one recorded here (add_run), kept for take_recorded while sharing."""
     if not add_run(run, bounded):
-        return None
+        return False
     if _TREES.outbox is not None:
         _TREES.outbox.append(run)
-    return run
+    return True
 
 
 def add_run(run, bounded=True):
