@@ -41,6 +41,6 @@ release: setup
 	$(PY) -m autograder release $(if $(FORCE),--force)
 
 # Only what the Makefile builds: submitted/, autograded/, feedback/ and gradebook.db are
-# the class's data, never removed here.
+# the class's data, never removed here. .grading_cache/ is the graders' (rebuilt when missing).
 clean:
-	rm -rf $(VENV) demo_output
+	rm -rf $(VENV) demo_output .grading_cache
