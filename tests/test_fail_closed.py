@@ -107,12 +107,19 @@ def test_the_default_secret_is_warned_about(monkeypatch, capsys, command):
     assert DEFAULT_SECRET_WARNING not in capsys.readouterr().err
 
 
+def ctrl_c_works():
+    """In the child, before exec: SIGINT as a terminal gives it. A shell's background job
+    (`make test &`) starts with SIGINT ignored, and Python keeps an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupted(command, started_line):
     """Run `python -m autograder COMMAND`, press Ctrl-C (SIGINT to its process group) a
     second after it printed `started_line`; returns (exit status, stderr)."""
     environment = {**os.environ, "CONVNETS_COURSE_SECRET": "the course's own", "CONVNETS_MAX_EXAMPLES": "10"}
     run = subprocess.Popen([sys.executable, "-m", "autograder", *command], cwd=COURSE_ROOT, env=environment,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           preexec_fn=ctrl_c_works)
     assert run.stdout.readline().startswith(started_line)
     time.sleep(1.0)
     assert run.poll() is None, "finished before it could be interrupted"
@@ -144,7 +151,7 @@ def test_ctrl_c_in_a_gc_callback_still_ends_the_command(tmp_path):
     """Python cannot raise in a gc callback: it prints "Exception ignored" and carries on."""
     environment = {**os.environ, "CONVNETS_COURSE_SECRET": "the course's own"}
     run = subprocess.run([sys.executable, "-c", INTERRUPT_IN_GC, "grade", "sample_class/ada/convnets.ipynb",
-                          "--output", str(tmp_path / "results.json")],
+                          "--output", str(tmp_path / "results.json")], preexec_fn=ctrl_c_works,
                          cwd=COURSE_ROOT, env=environment, capture_output=True, text=True, timeout=120)
     assert (run.returncode, run.stderr.splitlines()) == (130, [
         "Interrupted: stopped before finishing; what was written is whole (run it again to finish)."])

@@ -155,4 +155,6 @@ def test_make_clean_removes_only_what_it_built():
     recipe = subprocess.run(["make", "--no-print-directory", "-n", "clean"],  # under `make test` too
                             cwd=COURSE_ROOT, capture_output=True, text=True, check=True).stdout
     removed = set(recipe.split()) - {"rm", "-rf"}
-    assert removed == {".venv", "demo_output"}  # submitted/, autograded/, feedback/, gradebook.db: the class's data
+    # .grading_cache: the reference's runs, which graders record again; submitted/, autograded/,
+    # feedback/, gradebook.db: the class's data, never removed
+    assert removed == {".venv", "demo_output", ".grading_cache"}
