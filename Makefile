@@ -1,10 +1,12 @@
 # Two commands on a fresh clone: `make demo` and `make test`. Both set up .venv first.
+# `make test` lints (ruff) and runs every test; `make quick` lints and runs all but those
+# marked slow (pytest -m "not slow": the red team, nbgrader, class and audit runs).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup demo test audit release clean
+.PHONY: setup demo exchange-demo test quick audit release clean
 
 setup: $(INSTALLED)
 
@@ -18,8 +20,18 @@ $(INSTALLED): requirements.lock pyproject.toml
 demo: setup
 	$(PY) -m autograder demo
 
+# nbgrader's course flow through a local exchange: release, fetch, submit, collect,
+# autograde, feedback fetched back (demo_output/exchange/).
+exchange-demo: setup
+	$(PY) -m autograder exchange-demo
+
 test: setup
+	$(PY) -m ruff check --no-cache .
 	$(PY) -m pytest
+
+quick: setup
+	$(PY) -m ruff check --no-cache .
+	$(PY) -m pytest -m "not slow"
 
 audit: setup
 	$(PY) -m autograder audit
@@ -29,6 +41,6 @@ release: setup
 	$(PY) -m autograder release $(if $(FORCE),--force)
 
 # Only what the Makefile builds: submitted/, autograded/, feedback/ and gradebook.db are
-# the class's data, never removed here.
+# the class's data, never removed here. .grading_cache/ is the graders' (rebuilt when missing).
 clean:
-	rm -rf $(VENV) demo_output
+	rm -rf $(VENV) demo_output .grading_cache

@@ -1,6 +1,3 @@
-import sys
+from .console import main
 
-from .cli import main, redeliver_lost_interrupts
-
-sys.unraisablehook = redeliver_lost_interrupts
 raise SystemExit(main())

@@ -1,12 +1,14 @@
 """python -m autograder: grade a submission or a whole class, merge class shards, report
-on a class, audit the suites, check the sandbox, make the release, run the demo, or run
+on a class, audit the suites, build Gradescope's autograder.zip and grade
+its upload, check the sandbox, make the release, run the demo, or run
 nbgrader with the course's configuration."""
 import _thread
 import argparse
 import sys
 import threading
+from pathlib import Path
 
-from .config import ASSIGNMENT, CourseConfigError, load_settings
+from .config import ASSIGNMENT, COURSE_ROOT, CourseConfigError, load_settings
 from .points import PointsMismatch
 
 INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
@@ -14,6 +16,8 @@ INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser.add_argument("--course", metavar="DIR", dest="course_root", help="the course folder, holding course_config.py (default: the "
+                        "working folder if it holds one, else the folder this package is in)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     grade = commands.add_parser("grade", help="grade one convnets.ipynb or convnets.py")
@@ -43,14 +47,25 @@ def main(argv=None):
     audit = commands.add_parser("audit", help="grade the mistake catalogue, automatic mutants and vacuous answers; print kill rates")
     audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
 
+    gradescope = commands.add_parser("gradescope", help="write the autograder.zip to upload to Gradescope")
+    gradescope.add_argument("--output", default="autograder.zip", help="where the zip goes (default: autograder.zip)")
+    upload = commands.add_parser("gradescope-upload", help="grade the upload in Gradescope's folders (what run_autograder runs)")
+    upload.add_argument("root", help="Gradescope's folder: submission/ in it is graded into results/results.json")
+
     commands.add_parser("doctor", help="show which sandbox protections are active here, checked in a live worker")
     release = commands.add_parser("release", help="regenerate the master notebook, assignment/ and sample_class/")
     release.add_argument("--force", action="store_true", help="even if the master .ipynb was edited by hand: the edit is lost")
     commands.add_parser("demo", help="grade the sample class both ways and print the scores")
+    commands.add_parser("exchange-demo", help="nbgrader's course flow through its exchange: release, fetch, submit "
+                                              "(one late), collect, autograde, feedback fetched back")
     passthrough = commands.add_parser("nbgrader", help=f"run nbgrader with course_config.py, e.g. nbgrader autograde {ASSIGNMENT}")
     passthrough.add_argument("arguments", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
+    if args.course_root and Path(args.course_root).resolve() != COURSE_ROOT:  # console.py sets it before config is read
+        print(f"error: --course {args.course_root} came after the course was found ({COURSE_ROOT}); "
+              "give it to python -m autograder or convnets-grader", file=sys.stderr)
+        return 2
     try:
         settings = load_settings()  # checked as a whole before anything runs
         return COMMANDS[args.command](args, settings)
@@ -85,31 +100,40 @@ def warn_if_default_secret(settings):
 
 
 def run_grade(args, settings):
-    from .grader import grade_path
-    from .points import disagreements, notebook_file_points
-    from .files import write_atomically
     from .reports.junit import junit_xml
     from .reports.markdown import markdown_summary, points_line
-    from .results import gradescope_results, write_results
-    from .sandbox.confinement import resident_peak_mb
+    from .files import write_atomically
 
-    # A student's file decides nothing: points that differ from the course's are said, not used.
-    for line in disagreements(notebook_file_points(args.submission), settings.part_points,
-                              "the notebook's test cell", every_part=False):
-        print(f"note: {line}; graded with PART_POINTS (a notebook from another release, or edited)")
-    report = grade_path(args.submission, settings)
-    results = gradescope_results(report)
-    results["extra_data"]["grader_peak_mb"] = round(resident_peak_mb(), 1)  # what a worker's replies cost it
-    write_results(results, args.output)
+    report, results = grade_into(args.submission, args.output, settings)
     if args.junit:
         write_atomically(args.junit, junit_xml(results))
     if args.markdown:
         write_atomically(args.markdown, markdown_summary(results))
-    for note in report.notes:
-        print(f"note: {note}")
     print(f"{args.submission}: {report.score:g}/{report.max_score:g} points; results in {args.output}")
     print(points_line(results))
     return 0
+
+
+def grade_into(submission, output, settings, notes=()):
+    """Grade `submission` into Gradescope's results at `output`, its report's notes
+    after `notes`; (the report, the results)."""
+    from .grader import grade_path
+    from .points import disagreements, notebook_file_points
+    from .results import gradescope_results, write_results
+    from .sandbox.confinement import resident_peak_mb
+
+    # A student's file decides nothing: points that differ from the course's are said, not used.
+    for line in disagreements(notebook_file_points(submission), settings.part_points,
+                              "the notebook's test cell", every_part=False):
+        print(f"note: {line}; graded with PART_POINTS (a notebook from another release, or edited)")
+    report = grade_path(submission, settings)
+    report.notes[:0] = notes
+    results = gradescope_results(report)
+    results["extra_data"]["grader_peak_mb"] = round(resident_peak_mb(), 1)  # what a worker's replies cost it
+    write_results(results, output)
+    for note in report.notes:
+        print(f"note: {note}")
+    return report, results
 
 
 def run_grade_class(args, settings):
@@ -166,6 +190,39 @@ def run_audit(args, settings):
     return 0 if ok else 1
 
 
+def run_gradescope(args, settings):
+    from .gradescope import IncompleteCourse, build_zip
+
+    warn_if_default_secret(settings)
+    try:
+        members = build_zip(args.output)
+    except IncompleteCourse as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    print(f"Wrote {args.output}: {len(members)} files; upload it as the assignment's autograder "
+          "(base image: Ubuntu 24.04, for Python >= 3.11)")
+    return 0
+
+
+def run_gradescope_upload(args, settings):
+    from .class_grading.roster import NoSubmission
+    from .gradescope import results_path, upload_in
+    from .grader import zero_report
+    from .results import gradescope_results, write_results
+
+    warn_if_default_secret(settings)  # in the log Gradescope keeps for staff
+    output = results_path(args.root)
+    try:
+        upload, taken = upload_in(args.root)
+    except NoSubmission as reason:  # Gradescope shows the student nothing unless results.json says why
+        write_results(gradescope_results(zero_report(settings, f"Not graded: {reason}")), output)
+        print(f"not graded: {reason}")
+        return 0
+    report, _ = grade_into(upload, output, settings, notes=[taken] if taken else [])
+    print(f"{upload.name}: {report.score:g}/{report.max_score:g} points; results in {output}")
+    return 0
+
+
 def run_doctor(args, settings):
     from .doctor import run_doctor
 
@@ -193,10 +250,20 @@ def run_demo(args, settings):
     return run_demo(settings)
 
 
+def run_exchange_demo(args, settings):
+    from .config import COURSE_ROOT
+    from .nbgrader_bridge.exchange import exchange_demo
+
+    warn_if_default_secret(settings)
+    return exchange_demo(COURSE_ROOT / "demo_output" / "exchange")
+
+
 def run_nbgrader(args, settings):
     from .nbgrader_bridge.command import nbgrader
 
     return nbgrader(*args.arguments, check=False).returncode
 
 
-COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "report": run_report, "audit": run_audit, "doctor": run_doctor, "release": run_release, "demo": run_demo, "nbgrader": run_nbgrader}
+COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "report": run_report, "audit": run_audit,
+            "gradescope": run_gradescope, "gradescope-upload": run_gradescope_upload, "doctor": run_doctor,
+            "release": run_release, "demo": run_demo, "exchange-demo": run_exchange_demo, "nbgrader": run_nbgrader}

@@ -1,7 +1,8 @@
 """The course's facts and its grading settings.
 
 The facts (the assignment's name, its parts, where the course's files are) are fixed by
-the project. The settings are read from course_config.py at the project's root, once, by
+the project. The course folder is found once, when this module is imported (see
+`find_course_root`). The settings are read from its course_config.py, once, by
 each entry point (the `python -m autograder` command, nbgrader's preprocessor, a hidden
 test cell run in a kernel), and passed down from there.
 
@@ -11,14 +12,31 @@ name that is no setting (a misspelt one) is refused, each problem on a line of i
 """
 import importlib.util
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .console import COURSE_ROOT_VARIABLE
 
 ASSIGNMENT = "convnets"  # nbgrader's assignment name, and the notebook's: convnets.ipynb
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 PART_NAMES = ("sigmoid-graph", "sigmoid-gradient", "bias-folding", "conv-folding")  # graded in this order
 
-COURSE_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_PARENT = Path(__file__).resolve().parents[1]  # a clone's root; site-packages once installed
+
+
+def find_course_root(environment=os.environ, working_folder=None):
+    """The course folder: $CONVNETS_COURSE_ROOT if set (what `--course DIR` sets, see
+    console.py), else the working folder if it holds course_config.py, else the folder
+    this package is in (a clone of the course). Whether it holds a course_config.py is
+    load_settings' to say."""
+    if environment.get(COURSE_ROOT_VARIABLE):
+        return Path(environment[COURSE_ROOT_VARIABLE]).resolve()
+    working = Path(working_folder or os.getcwd()).resolve()
+    return working if (working / "course_config.py").is_file() else PACKAGE_PARENT
+
+
+COURSE_ROOT = find_course_root()  # once: every module reads the paths below at import
 COURSE_CONFIG = COURSE_ROOT / "course_config.py"
 TEXT_FORM = COURSE_ROOT / "solutions" / f"{ASSIGNMENT}_notebook.py"  # the notebook's source, edited by hand
 MASTER_NOTEBOOK = COURSE_ROOT / "solutions" / ASSIGNMENT / NOTEBOOK  # nbgrader's source, made from TEXT_FORM
@@ -88,7 +106,8 @@ def _run(path):
     except SyntaxError as error:
         raise CourseConfigError(f"{path.name}, line {error.lineno}: {error.msg}") from None
     except FileNotFoundError:
-        raise CourseConfigError(f"{path.name}: not found at {path}") from None
+        raise CourseConfigError(f"{path.name}: not found at {path}; run in the course folder "
+                                "or give --course DIR") from None
     except Exception as error:
         raise CourseConfigError(f"{path.name}: {type(error).__name__}: {error}") from None
     return module

@@ -13,13 +13,13 @@ from contextlib import contextmanager
 
 from .config import COURSE_ROOT
 from .sandbox.client import SandboxedSubmission
-from .sandbox.confinement import protections
+from .sandbox.confinement import PACKAGE_FOLDER, protections
 from .sandbox.remote import WorkerLost
 
 PROBE = '''
 import ctypes, os, resource, time
 
-def probe(course_file, grader_temp_file, grader_pid, grader_uid, memory_bytes, segment_key, grader_namespaces):
+def probe(course_files, grader_temp_file, grader_pid, grader_uid, memory_bytes, segment_key, grader_namespaces):
     """[protection, holds, what was seen] as seen from inside the worker."""
     def unreadable(path):
         try:
@@ -58,9 +58,10 @@ def probe(course_file, grader_temp_file, grader_pid, grader_uid, memory_bytes, s
         ["no privilege escalation", status["NoNewPrivs"].strip() == "1", "NoNewPrivs " + status["NoNewPrivs"].strip()],
         ["unprivileged user", os.getuid() not in (0, grader_uid), f"runs as uid {os.getuid()}"],
         ["no network", interfaces in ([], ["lo"]), "network interfaces: " + (", ".join(interfaces) or "none")],
-        ["private process tree", grader_unreachable(), f"pid {os.getpid()}, {len([p for p in os.listdir('/proc') if p.isdigit()])} processes visible"],
-        ["hidden course files", unreadable(course_file) and not os.path.exists(grader_temp_file),
-         f"{course_file} {'unreadable' if unreadable(course_file) else 'READABLE'}, the grader's "
+        ["private process tree", grader_unreachable(),
+         f"pid {os.getpid()}, {len([p for p in os.listdir('/proc') if p.isdigit()])} processes visible"],
+        ["hidden course files", all(map(unreadable, course_files)) and not os.path.exists(grader_temp_file),
+         "".join(f"{path} {'unreadable' if unreadable(path) else 'READABLE'}, " for path in course_files) + "the grader's "
          f"{grader_temp_file} {'VISIBLE' if os.path.exists(grader_temp_file) else 'not there'}"],
         ["private IPC and host name", segment_invisible() and all(namespaces[k] != grader_namespaces[k] for k in namespaces),
          f"the grader's System V segment {'invisible' if segment_invisible() else 'VISIBLE'}; namespaces "
@@ -118,7 +119,8 @@ def _probe_worker(settings):
             raise RuntimeError(f"the doctor's probe failed to load: {loaded.cell_errors}")
         grader_namespaces = {kind: os.readlink(f"/proc/self/ns/{kind}") for kind in ("ipc", "uts")}
         with tempfile.NamedTemporaryFile(prefix="convnets-doctor-") as grader_temp_file, _system_v_segment() as key:
-            rows = worker.call("probe", str(COURSE_ROOT / "course_config.py"), grader_temp_file.name,
+            course_files = [str(COURSE_ROOT / "course_config.py"), str(PACKAGE_FOLDER / "properties" / "registry.py")]
+            rows = worker.call("probe", course_files, grader_temp_file.name,
                                os.getpid(), os.geteuid(), memory_bytes, key, grader_namespaces).value
         forked, killed = worker.call("tree_memory_seen").value
         started = time.monotonic()

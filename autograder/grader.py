@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from .config import PART_NAMES, visibility_problems
 from .properties import properties_of
 from .properties.fixtures import with_fixtures
+from .engine.reference_runs import start_reference_runs
 from .engine.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission
 from .sandbox.confinement import protections
@@ -123,7 +124,10 @@ def active_protections(settings):
 def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES, replay=True):
     """Run the properties of `parts` against a submission whose cells have been run.
     replay: follow the hypothesis runs this process recorded first (engine/replay.py);
-    a process that grades one submission only gains nothing from it."""
+    a process that grades one submission only gains nothing from it. With replay the
+    reference's runs come from the course's cache when it has them (engine/reference_runs.py)."""
+    if replay:
+        start_reference_runs([prop for prop, _ in property_points(settings)], settings)
     notes = [f"{e['label']} raised {e['error']['type']}: {e['error']['message']}" for e in loaded.cell_errors]
     tests = []
     for prop, points in property_points(settings):

@@ -291,7 +291,12 @@ run_hidden_suite("sigmoid-graph", globals())
 
 # %% nbgrader={"grade": false, "grade_id": "gradient-code", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sigmoid(x):
-    """1 / (1 + e^-x), elementwise, stable for every finite x; same shape and dtype as x."""
+    """1 / (1 + e^-x), elementwise, stable for every finite x; same shape and dtype as x.
+
+    Contract: no floating-point warning may escape the call (one you silence inside with
+    np.errstate does not escape). Each entry is within 8 * eps * (1 + s) of the true
+    value s, eps = np.finfo(x.dtype).eps: true values below 8 * eps may come out as 0.
+    """
     ### BEGIN SOLUTION
     x = np.asarray(x)
     e = np.exp(-np.abs(x))  # never overflows: -|x| <= 0
@@ -300,14 +305,22 @@ def sigmoid(x):
 
 
 def sigmoid_grad(s):
-    """The sigmoid's derivative from its output s = sigmoid(x): s * (1 - s)."""
+    """The sigmoid's derivative from its output s = sigmoid(x): s * (1 - s).
+
+    Contract: same shape and dtype as s; each entry within 8 * eps * (1 + g) of the true
+    value g, eps = np.finfo(s.dtype).eps.
+    """
     ### BEGIN SOLUTION
     return s * (1 - s)
     ### END SOLUTION
 
 
 class Sigmoid(Node):
-    """The sigmoid as one node: forward caches s = sigmoid(x); backward is grad_y * s * (1 - s)."""
+    """The sigmoid as one node: forward caches s = sigmoid(x); backward is grad_y * s * (1 - s).
+
+    Contract: forward is held to sigmoid's accuracy; for |grad_y| <= 3, each entry of
+    backward is within 8 * eps * (3 + |g|) of the true value g.
+    """
 
     def forward(self, x):
         ### BEGIN SOLUTION
@@ -423,7 +436,12 @@ def mlp_forward(weights, biases, x, activation):
 
 # %% nbgrader={"grade": false, "grade_id": "threshold-code", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def threshold(z, t):
-    """max(t, z), elementwise; same shape and dtype as z."""
+    """max(t, z), elementwise; same shape and dtype as z.
+
+    Contract: t is a Python float, or a numpy scalar or 0-d array of either float dtype
+    (never an int), or an array of either float dtype with one threshold per neuron (z's
+    last axis); the result has z's dtype whatever t's.
+    """
     ### BEGIN SOLUTION
     return np.maximum(z, np.asarray(t, dtype=z.dtype))
     ### END SOLUTION
@@ -433,6 +451,11 @@ def fold_biases(weights, biases, t):
     """New biases that make a ReLU network compute what the threshold-t network computes.
 
     Returns a new list; weights and biases are left unmodified.
+
+    Contract: one t is a Python float, or a numpy scalar or 0-d array of either float
+    dtype (never an int); part 4's per-layer t is a Python list (never a tuple or an
+    array). Each folded bias is a numpy array of its layer's bias's shape and dtype,
+    whatever t's dtype.
     """
     ### BEGIN SOLUTION
     hidden = len(weights) - 1
@@ -573,7 +596,17 @@ def convnet_forward(layers, x, activation):
 def fold_conv_thresholds(layers, t):
     """A new list of new layer dicts: the ReLU network computing what `layers` computes
     with the activation max(t, z). A padded conv after an activation: make it exact
-    through its pad_value, or refuse it with a ValueError that says why."""
+    through its pad_value, or refuse it with a ValueError that says why.
+
+    Contract: t is one threshold for the whole network, a Python float or a numpy float64
+    scalar or 0-d array (never a list). The threshold network pads each conv with that
+    layer's own pad_value (0.0 if absent). A padded conv whose input is shifted (a conv or
+    dense layer comes before it, and t != 0) may be made exact through its pad_value or
+    refused with a ValueError whose message mentions the padding: either answer is right.
+    Every other padded conv (the first conv, one after pools only, any at t = 0) must fold
+    exactly: refusing it is wrong. The new dicts may hold the given kernel and weight
+    arrays themselves (unmodified, no copy needed); the arrays stay float64.
+    """
     ### BEGIN SOLUTION
     last = max(i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense"))
     folded, shift = [], 0.0  # the ReLU network's values here are `shift` below the threshold network's

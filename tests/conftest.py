@@ -1,9 +1,28 @@
-"""Shared fixtures: the course's settings and submissions made from the reference."""
+"""Shared fixtures: the course's settings and submissions made from the reference, and what
+keeps this test session apart from another on the same machine (tests/security/host.py)."""
+import os
+import secrets
+import tempfile
+
 import pytest
 
 from autograder.config import load_settings
 from autograder.reference import notebook_json, solved_module, solved_notebook
+from autograder.sandbox.confinement import RUN_TAG
 
+# Before any grader starts: every template and keeper of this session carries it.
+os.environ[RUN_TAG] = f"tests-{os.getpid()}-{secrets.token_hex(8)}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_scratch_folder(tmp_path_factory):
+    """This session's TMPDIR, in its pytest folder: what it and the graders it starts put in
+    the temporary folder is never among another run's files in /tmp."""
+    folder = tmp_path_factory.mktemp("tmp", numbered=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(folder))
+        patch.setattr(tempfile, "tempdir", None)  # gettempdir() asks TMPDIR again
+        yield folder
 
 
 @pytest.fixture(scope="session")

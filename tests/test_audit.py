@@ -16,6 +16,8 @@ from autograder.audit.run import AuditRow, VacuousRow, clause_summary, vacuous_s
 from autograder.audit.vacuous import properties_it_must_fail, vacuous_answers
 from autograder.config import COURSE_ROOT, PART_NAMES
 
+pytestmark = pytest.mark.slow  # the mutation audit
+
 
 def test_catalogue_is_large_enough_and_covers_every_part():
     mistakes = [e for e in CATALOGUE if e.is_mistake]
@@ -78,7 +80,10 @@ def test_a_property_that_pays_for_a_vacuous_answer_fails_the_audit():
 
 
 def test_every_clause_of_the_api_is_caught_through_a_mistake_that_breaks_it(audit_run):
-    assert f"clauses: {len(CLAUSES)}/{len(CLAUSES)} caught through a mistake that breaks them" in audit_run.stdout
+    breakable, allowing = sum(bool(c.mistakes) for c in CLAUSES), sum(bool(c.variants) for c in CLAUSES)
+    assert all(c.mistakes or c.variants for c in CLAUSES)
+    assert (f"clauses: {breakable}/{breakable} caught through a mistake that breaks them; "
+            f"{allowing}/{allowing} allowing other readings kept them at full marks") in audit_run.stdout
     assert "ok   [sigmoid-graph] Chain.backward feeds each node's input gradient to the node before it" in audit_run.stdout
 
 
@@ -92,3 +97,16 @@ def test_the_clause_table_fails_a_clause_nobody_breaks_and_a_mistake_caught_for_
     right_reason = AuditRow(mistake, {}, ("bias-folding: threshold",))
     assert "FAIL" not in clause_summary([right_reason], table)
     assert "FAIL the mistake threshold-in-place breaks no clause" in clause_summary([right_reason], [])
+
+
+def test_the_clause_table_fails_a_clause_whose_allowed_reading_lost_marks():
+    variant = next(e for e in CATALOGUE if e.name == "fold-checks-list-only")
+    full = AuditRow(variant, {"conv-folding": 30.0, "max:conv-folding": 30.0}, ())
+    lost = AuditRow(variant, {"conv-folding": 25.0, "max:conv-folding": 30.0}, ("conv-folding: fold-per-neuron",))
+    mistake = AuditRow(next(e for e in CATALOGUE if e.name == "per-neuron-same-layer"), {}, ("conv-folding: fold-per-neuron",))
+    allows = Clause("conv-folding", "per-layer thresholds come as a list", ("fold-per-neuron",), (), ("fold-checks-list-only",))
+    breaks = Clause("conv-folding", "layer l's correction is W_l @ t_(l-1)", ("fold-per-neuron",), ("per-neuron-same-layer",))
+    assert "FAIL" not in clause_summary([mistake, full], [allows, breaks])
+    assert "1/1 caught through a mistake that breaks them; 1/1 allowing other readings" in clause_summary([mistake, full], [allows, breaks])
+    assert "FAIL [conv-folding] per-layer thresholds come as a list" in clause_summary([mistake, lost], [allows, breaks])
+    assert "FAIL the clause table names fold-checks-list-only, which is no catalogued variant" in clause_summary([mistake], [allows, breaks])

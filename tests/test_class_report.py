@@ -47,6 +47,7 @@ def report(graded_class):
     return graded_class / "report.html"
 
 
+@pytest.mark.slow
 def test_failure_rates_and_common_mistakes_count_students(graded_class):
     students = read_class(graded_class)
     assert len(students) == 6
@@ -62,6 +63,7 @@ def test_failure_rates_and_common_mistakes_count_students(graded_class):
     assert example.startswith(name.split(": ")[1].replace("-", "_") + "(")
 
 
+@pytest.mark.slow
 def test_report_is_one_self_contained_page(report):
     page = report.read_text()
     assert page.startswith("<!DOCTYPE html>") and "6 submissions" in page
@@ -70,6 +72,7 @@ def test_report_is_one_self_contained_page(report):
     assert "Most common mistakes" in page and "smallest counterexample" in page
 
 
+@pytest.mark.slow
 def test_markdown_summary_has_the_same_tables(report, graded_class):
     summary = (graded_class / "summary.md").read_text()
     students = read_class(graded_class)
@@ -120,6 +123,7 @@ def render(page, scratch):
     return unescape(images.group(1)), unescape(problems.group(1)) + console
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium here (Debian: apt-get install chromium; .ci/run installs it)")
 def test_report_renders_in_headless_chromium(report, tmp_path):
     images, problems = render(report, tmp_path)

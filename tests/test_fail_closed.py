@@ -78,7 +78,7 @@ def test_no_points_at_all_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("command", [["grade", "x.ipynb"], ["grade-class", "nowhere"], ["merge", "a", "--output-dir", "b"],
-                                     ["report", "nowhere"], ["audit"], ["doctor"], ["release"], ["demo"],
+                                     ["report", "nowhere"], ["audit"], ["doctor"], ["release"], ["demo"], ["exchange-demo"],
                                      ["nbgrader", "export"]])
 def test_every_command_refuses_a_bad_config_before_it_runs(tmp_path, monkeypatch, capsys, command):
     monkeypatch.setattr(config, "COURSE_CONFIG", course_config(tmp_path, '"bias-folding": 40.0', '"bias-foldng": 40.0'))
@@ -96,7 +96,7 @@ DEFAULT_SECRET_WARNING = ("warning: COURSE_SECRET is this repository's default, 
                           "examples; set CONVNETS_COURSE_SECRET to a secret of your own")
 
 
-@pytest.mark.parametrize("command", [["grade-class", "nowhere"], ["doctor"], ["demo"]])
+@pytest.mark.parametrize("command", [["grade-class", "nowhere"], pytest.param(["doctor"], marks=pytest.mark.slow), ["demo"]])
 def test_the_default_secret_is_warned_about(monkeypatch, capsys, command):
     monkeypatch.delenv("CONVNETS_COURSE_SECRET", raising=False)
     monkeypatch.setattr(demo, "run_demo", lambda settings: 0)  # the warning is under test, not the demo
@@ -107,12 +107,19 @@ def test_the_default_secret_is_warned_about(monkeypatch, capsys, command):
     assert DEFAULT_SECRET_WARNING not in capsys.readouterr().err
 
 
+def ctrl_c_works():
+    """In the child, before exec: SIGINT as a terminal gives it. A shell's background job
+    (`make test &`) starts with SIGINT ignored, and Python keeps an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupted(command, started_line):
     """Run `python -m autograder COMMAND`, press Ctrl-C (SIGINT to its process group) a
     second after it printed `started_line`; returns (exit status, stderr)."""
     environment = {**os.environ, "CONVNETS_COURSE_SECRET": "the course's own", "CONVNETS_MAX_EXAMPLES": "10"}
     run = subprocess.Popen([sys.executable, "-m", "autograder", *command], cwd=COURSE_ROOT, env=environment,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           preexec_fn=ctrl_c_works)
     assert run.stdout.readline().startswith(started_line)
     time.sleep(1.0)
     assert run.poll() is None, "finished before it could be interrupted"
@@ -144,7 +151,7 @@ def test_ctrl_c_in_a_gc_callback_still_ends_the_command(tmp_path):
     """Python cannot raise in a gc callback: it prints "Exception ignored" and carries on."""
     environment = {**os.environ, "CONVNETS_COURSE_SECRET": "the course's own"}
     run = subprocess.run([sys.executable, "-c", INTERRUPT_IN_GC, "grade", "sample_class/ada/convnets.ipynb",
-                          "--output", str(tmp_path / "results.json")],
+                          "--output", str(tmp_path / "results.json")], preexec_fn=ctrl_c_works,
                          cwd=COURSE_ROOT, env=environment, capture_output=True, text=True, timeout=120)
     assert (run.returncode, run.stderr.splitlines()) == (130, [
         "Interrupted: stopped before finishing; what was written is whole (run it again to finish)."])
@@ -156,6 +163,7 @@ def test_graders_leave_ctrl_c_to_the_pool_owner():
         assert set(pool.map(signal.getsignal, [signal.SIGINT] * 4)) == {signal.SIG_IGN}
 
 
+@pytest.mark.slow
 def test_results_and_the_class_report_are_readable_by_others(tmp_path):
     results = gradescope_results(grade_path(COURSE_ROOT / "sample_class" / "cleo" / "convnets.ipynb", load_settings()))
     write_results(results, tmp_path / "cleo" / "results.json")
@@ -187,6 +195,7 @@ def test_grade_takes_points_from_the_course_never_from_the_notebook(tmp_path, ca
     assert sum(t["max_score"] for t in results["tests"] if t["name"].startswith("bias-folding: ")) == pytest.approx(40)
 
 
+@pytest.mark.slow
 def test_grade_class_refuses_a_gradebook_with_other_points_before_grading(tmp_path, monkeypatch, capsys):
     course = new_course(tmp_path / "course")
     (course / "submitted" / "ada" / "convnets").mkdir(parents=True)

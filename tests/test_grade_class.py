@@ -13,6 +13,7 @@ import sys
 import time
 
 import pytest
+import yaml
 
 from autograder.class_grading.progress import Progress
 from autograder.class_grading.roster import find_submissions
@@ -23,6 +24,8 @@ from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.reference import solved_module
 from autograder.results import part_scores
+
+pytestmark = pytest.mark.slow  # class runs
 
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 STUDENTS = sorted(p.name for p in SAMPLE_CLASS.iterdir())
@@ -354,3 +357,34 @@ def test_a_resumed_run_counts_the_students_graded_before_to_the_end(tmp_path):
         progress.close()
         last = stream.getvalue().replace("\r", "\n").splitlines()[-1]  # the bar as left, or the last line
         assert "2/2" in last and done in last, stream.getvalue()
+
+
+GRADE_CLASS_WORKFLOW = COURSE_ROOT / "examples" / "github-actions" / "grade-class.yml"
+
+
+def sudo_that_runs_as_is(folder):
+    """A folder for PATH with a `sudo` for the test: this process is the privileged user already."""
+    folder.mkdir()
+    sudo = folder / "sudo"
+    sudo.write_text('#!/bin/sh\n[ "$1" = -E ] && shift\nexec "$@"\n')
+    sudo.chmod(0o755)
+    return folder
+
+
+@pytest.mark.slow
+def test_the_class_workflow_leaves_its_shard_readable_by_the_upload_step(tmp_path):
+    """The grade step runs as root; the upload step, as another user, must read every file."""
+    steps = {step.get("name") or step.get("uses"): step for step in
+             yaml.safe_load(GRADE_CLASS_WORKFLOW.read_text())["jobs"]["grade"]["steps"]}
+    script = steps["grade one shard"]["run"].replace("${{ matrix.shard }}", "1")
+    assert steps["actions/upload-artifact@v4"]["with"]["path"].replace("${{ matrix.shard }}", "1") == "shard-1"
+    (tmp_path / ".venv").symlink_to(COURSE_ROOT / ".venv")
+    shutil.copytree(SAMPLE_CLASS / "cleo", tmp_path / "submitted" / "cleo" / "convnets")  # cleo is in shard 1/4
+    path = f"{sudo_that_runs_as_is(tmp_path / 'bin')}:{os.environ['PATH']}"
+    subprocess.run(["bash", "-c", f"umask 077\n{script}"], cwd=tmp_path, check=True, capture_output=True,
+                   env={**os.environ, "PATH": path, "CONVNETS_COURSE_SECRET": "test secret"})
+    written = list((tmp_path / "shard-1").rglob("*"))
+    assert (tmp_path / "shard-1" / "cleo" / "results.json") in written
+    for item in written:
+        needed = 0o005 if item.is_dir() else 0o004  # others may traverse folders and read files
+        assert item.stat().st_mode & needed == needed, f"{item} is {oct(item.stat().st_mode)}"

@@ -8,7 +8,7 @@ import pytest
 
 from autograder.audit.catalogue import CATALOGUE
 from autograder.config import COURSE_ROOT, PART_NAMES
-from autograder.engine import runner, seeding
+from autograder.engine import replay, runner, seeding
 from autograder.grader import grade_path
 from autograder.reference import solved_module
 from autograder.results import gradescope_results
@@ -133,6 +133,7 @@ def counting_hypothesis_runs(monkeypatch):
     return runs
 
 
+@pytest.mark.slow
 def test_replaying_recorded_runs_changes_no_verdict_or_message(settings, monkeypatch):
     """engine/replay.py: graded once (their failing runs are recorded), again (every
     run replayed: hypothesis never runs) and with replay off (plain hypothesis runs):
@@ -147,16 +148,17 @@ def test_replaying_recorded_runs_changes_no_verdict_or_message(settings, monkeyp
     assert grade_sample_students(settings) == replayed == first
 
 
+@pytest.mark.slow
 def test_recorded_runs_stop_growing_at_max_steps(settings, monkeypatch):
     """Memory stays bounded: past MAX_STEPS a run is not kept, and is run again next time."""
-    monkeypatch.setattr(runner.recorded, "_TREES", runner.recorded.Trees())
     eve = COURSE_ROOT / "sample_class" / "eve" / "convnets.ipynb"
-    grade_path(COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb", settings)  # the reference's runs start the trees
-    monkeypatch.setattr(runner.recorded, "MAX_STEPS", runner.recorded._TREES.steps)
-    first = grade_path(eve, settings).tests
-    runs = counting_hypothesis_runs(monkeypatch)
-    assert grade_path(eve, settings).tests == first
-    assert runs and runner.recorded._TREES.steps == runner.recorded.MAX_STEPS
+    with replay.fresh_trees():
+        grade_path(COURSE_ROOT / "solutions" / "convnets" / "convnets.ipynb", settings)  # the reference's runs start the trees
+        monkeypatch.setattr(replay, "MAX_STEPS", replay.recorded_steps())
+        first = grade_path(eve, settings).tests
+        runs = counting_hypothesis_runs(monkeypatch)
+        assert grade_path(eve, settings).tests == first
+        assert runs and replay.recorded_steps() == replay.MAX_STEPS
 
 
 def test_examples_do_not_depend_on_which_local_modules_are_loaded(tmp_path):
@@ -192,6 +194,7 @@ def shifted(b, t):
     assert "autograder" not in output and "executor" not in output and "site-packages" not in output
 
 
+@pytest.mark.slow
 def test_a_wrong_fold_shows_the_network_and_both_outputs(tmp_path, settings):
     """fold_biases feedback names the layer sizes, t, the input and what each network gave."""
     path = tmp_path / "convnets.py"

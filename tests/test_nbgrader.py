@@ -29,6 +29,8 @@ from autograder.notebook import REFUSAL
 from autograder.notebook_source import MASTER_NOTEBOOK
 from autograder.reference import notebook_json, solved_notebook
 
+pytestmark = pytest.mark.slow  # nbgrader round trips
+
 NAIVE_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
 
 

@@ -19,6 +19,8 @@ from autograder.submission import RELEASED_NOTEBOOK, read_cells
 
 from tests.odd_submissions import ODD_SUBMISSIONS, perfect_notebook
 
+pytestmark = pytest.mark.slow  # every odd submission through grade, grade-class and nbgrader, and exports
+
 
 @pytest.fixture(scope="module", autouse=True)
 def few_examples():

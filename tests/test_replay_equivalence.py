@@ -55,9 +55,10 @@ SLOW = WRONG_ABOVE_ONE.format(pause="__import__('time').sleep(1.2 if (z > 1).any
 
 
 @pytest.fixture
-def fresh_trees(monkeypatch):
+def fresh_trees():
     """A grader process that has recorded nothing yet."""
-    monkeypatch.setattr(replay, "_TREES", replay.Trees())
+    with replay.fresh_trees():
+        yield
 
 
 @pytest.fixture
@@ -97,12 +98,14 @@ def test_adaptive_code_is_graded_as_by_plain_hypothesis(grade, fresh_trees, over
     assert_same_tests(replayed, grade(override, plain=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("override", ADAPTIVE.values(), ids=ADAPTIVE.keys())
 def test_adaptive_code_after_other_submissions_is_graded_as_by_plain_hypothesis(grade, fresh_trees, override):
     warm_up(grade)
     assert_same_tests(grade(override), grade(override, plain=True))
 
 
+@pytest.mark.slow
 def test_adaptive_code_leaves_the_runs_exact_for_the_next_submission(grade, fresh_trees):
     """The runs recorded while grading adaptive code are runs plain hypothesis makes."""
     for override in ADAPTIVE.values():
@@ -135,6 +138,7 @@ def test_a_run_cut_short_by_time_is_not_recorded_nor_shared(grade, fresh_trees, 
     assert [run for run in replay.take_recorded() if not run.ending.passed] == []  # the reference's pass
 
 
+@pytest.mark.slow
 def test_a_slow_submission_does_not_change_the_next_ones_feedback(grade, fresh_trees, cuts):
     """The slow submission's counterexample is less shrunk than the fast one's, which
     fares the same on every example: the fast one must get its own, fully shrunk."""

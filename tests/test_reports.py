@@ -128,6 +128,7 @@ def test_markdown_summary_has_the_points_line_and_each_failure(results):
     assert summary.count("<details>") == 2 and "Smallest failing input: chain(" in summary
 
 
+@pytest.mark.slow
 def test_grade_command_writes_every_format_and_ends_with_the_points_line(tmp_path):
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(CLEO), "--output", str(tmp_path / "results.json"),
                           "--junit", str(tmp_path / "junit.xml"), "--markdown", str(tmp_path / "summary.md")],

@@ -1,5 +1,7 @@
 """Recorded runs passed between grader processes (engine/shared_runs.py): adopted,
 they replay exactly; bytes that are not such runs are dropped."""
+import contextlib
+
 import pytest
 
 from autograder.config import COURSE_ROOT
@@ -7,6 +9,8 @@ from autograder.grader import grade_path
 from autograder.engine import replay, runner
 from autograder.engine.shared_runs import adopt_runs, pack_runs
 from autograder.sandbox import wire
+
+pytestmark = pytest.mark.slow  # each test first grades the class in a fresh process
 
 STUDENTS = ["cleo", "dev", "eve", "finn"]  # every part failed by someone, and a full mark
 
@@ -16,12 +20,13 @@ def grade_students(settings):
 
 
 @pytest.fixture
-def fresh_trees(monkeypatch):
-    """A process that has recorded nothing yet; returns a function that starts another."""
-    def fresh():
-        monkeypatch.setattr(replay, "_TREES", replay.Trees())
-    fresh()
-    return fresh
+def fresh_trees():
+    """A process that has recorded nothing yet; yields a function that starts another."""
+    with contextlib.ExitStack() as processes:
+        def fresh():
+            processes.enter_context(replay.fresh_trees())
+        fresh()
+        yield fresh
 
 
 @pytest.fixture
@@ -44,7 +49,7 @@ def hypothesis_runs(monkeypatch):
 def test_adopted_runs_replay_exactly_and_hypothesis_does_not_run_again(settings, recorded_elsewhere, monkeypatch):
     tests, packed = recorded_elsewhere
     adopted = adopt_runs(packed)
-    assert adopted >= 21 and replay._TREES.steps > 0  # the reference's runs and the failing ones
+    assert adopted >= 21 and replay.recorded_steps() > 0  # the reference's runs and the failing ones
     runs = hypothesis_runs(monkeypatch)
     assert grade_students(settings) == tests
     assert runs == []  # every submission followed an adopted run to its end
@@ -61,7 +66,7 @@ def test_bytes_that_are_not_whole_runs_are_dropped(recorded_elsewhere, fresh_tre
     _, packed = recorded_elsewhere
     for broken in (b"not a run", packed[:len(packed) // 2], packed[:-1], packed + b"\0"):
         fresh_trees()
-        assert adopt_runs(broken) == 0 and replay._TREES.steps == 0
+        assert adopt_runs(broken) == 0 and replay.recorded_steps() == 0
 
 
 def test_a_run_whose_examples_were_changed_is_dropped(recorded_elsewhere, fresh_trees):

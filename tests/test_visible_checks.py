@@ -1,5 +1,6 @@
 """The student repository's side: check_visible.py, shipped in the release, runs the
 notebook's quick checks with no hidden suite, and the example workflow runs it."""
+import json
 import os
 import shutil
 import subprocess
@@ -84,12 +85,61 @@ def test_the_release_ships_no_hidden_suite():
         assert grader_code not in shipped
 
 
-def test_the_example_workflow_runs_the_checks_as_written(tmp_path):
-    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["quick-checks"]["steps"]
-    command = next(s["run"] for s in steps if s.get("name") == "Quick checks")
+def classroom_workflow():
+    return yaml.safe_load(WORKFLOW.read_text())["jobs"]["run-autograding-tests"]
+
+
+def command_graders(job):
+    """The workflow's command-grader steps, GitHub Classroom's one test each."""
+    return [step for step in job["steps"] if step.get("uses") == "classroom-resources/autograding-command-grader@v1"]
+
+
+def check_of_each_part(notebook_text):
+    """{part: the grade id of the quick-check cell in that part's section of the notebook}."""
+    checks, check = {}, None
+    for cell in json.loads(notebook_text)["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
+        if grade_id.startswith("check-"):
+            check = grade_id
+        elif grade_id.startswith("tests-"):
+            checks[grade_id.removeprefix("tests-")] = check
+    return checks
+
+
+def test_the_classroom_workflow_has_a_test_per_part_worth_its_points_and_a_reporter(settings):
+    job = classroom_workflow()
+    assert yaml.safe_load(WORKFLOW.read_text())["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
+    graders = command_graders(job)
+    assert {step["with"]["test-name"]: step["with"]["max-score"] for step in graders} == {
+        part: points for part, points in settings.part_points.items() if points}
+    checks = check_of_each_part(RELEASED_NOTEBOOK.read_text())
+    for step in graders:
+        assert step["with"]["command"] == f"python check_visible.py convnets.ipynb --check {checks[step['with']['test-name']]}"
+    reporter = job["steps"][-1]
+    assert reporter["uses"] == "classroom-resources/autograding-grading-reporter@v1"
+    ids = [step["id"] for step in graders]
+    assert reporter["with"]["runners"].split(",") == ids  # read back as the env variable <ID>_RESULTS
+    assert reporter["env"] == {f"{step_id.upper()}_RESULTS": f"${{{{steps.{step_id}.outputs.result}}}}" for step_id in ids}
+
+
+@pytest.mark.parametrize("override, failing", [
+    ("", set()),
+    (next(e.override for e in CATALOGUE if e.name == "conv-pool-drops-shift"), {"conv-folding"}),
+])
+def test_each_classroom_test_passes_exactly_when_its_part_check_does(tmp_path, override, failing):
+    folder = student_repository(tmp_path, notebook_json(solved_notebook(override)))
+    for step in command_graders(classroom_workflow()):
+        command = step["with"]["command"].replace("python ", f"{sys.executable} ", 1)
+        run = subprocess.run(["bash", "-c", command], cwd=folder, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": ""})
+        assert (run.returncode != 0) == (step["with"]["test-name"] in failing), run.stdout
+        assert run.stdout.splitlines()[-1] == f"Points {0 if run.returncode else 1}/1"
+
+
+def test_the_markdown_summary_lists_every_check(tmp_path):
     folder = student_repository(tmp_path, notebook_json(solved_notebook()))
     summary = tmp_path / "step-summary.md"
-    run = subprocess.run(["bash", "-c", command.replace("python ", f"{sys.executable} ", 1)], cwd=folder,
-                         capture_output=True, text=True, env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
+    run = subprocess.run([sys.executable, "check_visible.py", "convnets.ipynb", "--markdown", str(summary)], cwd=folder,
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
     assert run.returncode == 0 and run.stdout.splitlines()[-1] == "Points 4/4"
-    assert "| check-threshold | passed |" in summary.read_text()
+    assert "Points 4/4" in summary.read_text() and "| check-threshold | passed |" in summary.read_text()

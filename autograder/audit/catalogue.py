@@ -85,6 +85,9 @@ PROMOTES_FLOAT32 = Misconception(
 LOSES_SHAPE = Misconception(
     "the result loses the input's shape",
     "Compare the shape of your result with the input's for a 2-D input.")
+COMPUTES_IN_FLOAT32 = Misconception(
+    "the computation runs in float32 whatever the input's dtype, losing half of float64's digits",
+    "Follow the dtype of each intermediate value for a float64 input.")
 CLIPS_INPUT = Misconception(
     "clipping the input to avoid overflow changes the values beyond the clip",
     "sigma(12) and sigma(10) differ by far more than rounding: avoid the overflow without changing x.")
@@ -113,6 +116,12 @@ FOLD_SIGNS = Misconception(
 SKIPS_NEXT_LAYER = Misconception(
     "the hidden biases are shifted, but the next layer is never told its inputs moved",
     "Compare the inputs the next layer gets in the two networks: how far apart are they, and what does that do to its output?")
+BIASES_TAKE_T_DTYPE = Misconception(
+    "the folded biases take t's dtype instead of keeping each bias's own",
+    "Call your fold with a float32 t and float64 biases, and compare the dtypes that come back.")
+ONE_T_PYTHON_FLOAT_ONLY = Misconception(
+    "only a Python float is taken for one threshold, so a numpy float scalar or 0-d array is read as a list",
+    "List every kind of value the contract calls a float t, and check how your code tells each from a list.")
 DROPS_LAST_BIAS = Misconception(
     "the last layer's bias is left out of the result",
     "fold_biases returns one bias per layer: count yours for a two-layer network.")
@@ -141,9 +150,9 @@ PADDING_WRONG_WAY = Misconception(
 IGNORES_PAD_VALUE = Misconception(
     "ignores the layer's own pad_value",
     "A conv may pad with a value other than 0: start the new padding from the layer's own.")
-REFUSES_ANY_PADDING = Misconception(
-    "every padded conv is refused, even the first layer's, whose input is not shifted",
-    "Which conv sees the raw x and which a shifted input? Refuse only where the folding really breaks.")
+REFUSES_UNSHIFTED_PADDING = Misconception(
+    "a padded conv is refused where its input is not shifted",
+    "Reread when the contract allows a refusal, then try a padded first conv, one after only pooling, and t = 0.")
 
 
 CATALOGUE = [
@@ -265,6 +274,20 @@ def sigmoid(x):
     x = np.clip(x, -10, 10)
     return 1 / (1 + np.exp(-x))
 """, because=CLIPS_INPUT),
+    mistake("sigmoid-errstate-overflow-only", "sigmoid-gradient",
+            "silences the overflow with np.errstate, but inf / inf in np.where's discarded branch still warns", """
+def sigmoid(x):
+    with np.errstate(over="ignore"):
+        return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+""", because=EXP_OVERFLOWS),
+    mistake("sigmoid-float32-inside", "sigmoid-gradient", "computes in float32 whatever x's dtype: 7 digits where float64 has 16",
+            """
+def sigmoid(x):
+    x = np.asarray(x)
+    x32 = x.astype(np.float32)
+    e = np.exp(-np.abs(x32))
+    return np.where(x32 >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+""", because=COMPUTES_IN_FLOAT32),
     mistake("sigmoid-grad-plus", "sigmoid-gradient", "sigmoid_grad returns s * (1 + s)", """
 def sigmoid_grad(s):
     return s * (1 + s)
@@ -351,6 +374,13 @@ def fold_biases(weights, biases, t):
             biases[layer] -= t
     return list(biases)
 """, because=CHANGES_INPUTS),
+    mistake("fold-biases-take-t-dtype", "bias-folding", "casts the folded biases to t's dtype: float32 biases for a float32 t",
+            reference_edited("fold_biases", "new_b = b.copy()",
+                             "new_b = b.copy() if isinstance(t, list) else b.astype(np.asarray(t).dtype)"), because=BIASES_TAKE_T_DTYPE),
+    mistake("fold-takes-python-float-only", "bias-folding",
+            "tells one t from a list by isinstance(t, float): a numpy float32 or a 0-d array is taken for a list",
+            reference_edited("fold_biases", "thresholds = list(t) if isinstance(t, (list, tuple)) else [t] * hidden",
+                             "thresholds = [t] * hidden if isinstance(t, float) else list(t)"), because=ONE_T_PYTHON_FLOAT_ONLY),
     # --- correct, written differently ---------------------------------------------
     # --- conv-folding: most are the reference with one change --------------------
     mistake("per-neuron-same-layer", "conv-folding", "fold_biases corrects layer l with its own thresholds t_l, not t_(l-1)",
@@ -377,7 +407,17 @@ def fold_biases(weights, biases, t):
             reference_edited("fold_conv_thresholds", "new = dict(layer)", "new = layer"), because=CHANGES_INPUTS),
     mistake("conv-refuses-any-padding", "conv-folding", "refuses every padded conv, the first layer's too",
             reference_edited("fold_conv_thresholds", 'new["pad_value"] = layer.get("pad_value", 0.0) - shift',
-                             'raise ValueError("zero padding breaks the folding")'), because=REFUSES_ANY_PADDING),
+                             'raise ValueError("zero padding breaks the folding")'), because=REFUSES_UNSHIFTED_PADDING),
+    mistake("conv-refuses-at-zero-threshold", "conv-folding", "refuses a padded conv after an activation even at t = 0, where nothing is shifted",
+            reference_edited("fold_conv_thresholds", 'new["pad_value"] = layer.get("pad_value", 0.0) - shift',
+                             'if any(before["kind"] in ("conv", "dense") for before in layers[:i]):\n'
+                             '                    raise ValueError("zero padding after an activation cannot be folded")\n'
+                             '                new["pad_value"] = layer.get("pad_value", 0.0) - shift'), because=REFUSES_UNSHIFTED_PADDING),
+    mistake("conv-refuses-after-leading-pool", "conv-folding", "refuses every padded conv but layer 0, the first conv after a pool too",
+            reference_edited("fold_conv_thresholds", 'new["pad_value"] = layer.get("pad_value", 0.0) - shift',
+                             'if i > 0 and t != 0:\n'
+                             '                    raise ValueError("zero padding after the first layer cannot be folded")\n'
+                             '                new["pad_value"] = layer.get("pad_value", 0.0) - shift'), because=REFUSES_UNSHIFTED_PADDING),
     mistake("conv-shifts-last-layer", "conv-folding", "the last conv or dense layer gets the -t too",
             reference_edited("fold_conv_thresholds", "shift = t if i < last else 0.0", "shift = t"), because=SHIFTS_LAST_LAYER),
     mistake("conv-dense-column-sums", "conv-folding", "a dense layer after the convs is corrected with the mean column sum",
@@ -389,6 +429,11 @@ def sigmoid(x):
     variant("sigmoid-logaddexp", "sigmoid as exp(-log(1 + e^-x)), with np.logaddexp", """
 def sigmoid(x):
     return np.exp(-np.logaddexp(0, -x))
+"""),
+    variant("sigmoid-where-errstate", "np.where of both formulas, their overflow and inf / inf silenced inside with np.errstate", """
+def sigmoid(x):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
 """),
     variant("exp-keeps-its-input", "Exp remembers its input and recomputes e^x in backward (only Sigmoid must cache its output)", """
 class Exp(Node):
@@ -432,6 +477,8 @@ def fold_biases(weights, biases, t):
         folded.append(new_b)
     return folded
 """),
+    variant("fold-checks-list-only", "tells a per-layer list from one t by isinstance(t, list) (t is never a tuple)",
+            reference_edited("fold_biases", "isinstance(t, (list, tuple))", "isinstance(t, list)")),
     variant("graph-recursive-chain", "Chain backward by recursion, threshold via np.where", """
 class Chain(Node):
     def __init__(self, nodes):
@@ -488,6 +535,22 @@ def fold_conv_thresholds(layers, t):
             shift = t
         elif i in weighted:
             shift = 0.0
+    return folded
+"""),
+    variant("conv-dict-unpacking", "new dicts by {**layer, ...}, sharing the given kernels and weights; sums over a reshape", """
+def fold_conv_thresholds(layers, t):
+    last = max(i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense"))
+    folded, shift = [], 0.0
+    for i, layer in enumerate(layers):
+        changes = {}
+        if layer["kind"] in ("conv", "dense"):
+            array = layer["kernels"] if layer["kind"] == "conv" else layer["weights"]
+            changes["bias"] = layer["bias"] + shift * array.reshape(len(array), -1).sum(axis=1)
+            if layer["kind"] == "conv" and layer["padding"]:
+                changes["pad_value"] = layer.get("pad_value", 0.0) - shift
+            shift = t if i < last else 0.0
+            changes["bias"] = changes["bias"] - shift
+        folded.append({**layer, **changes})
     return folded
 """),
 ]

@@ -5,6 +5,9 @@ The audit holds every clause to two rules: some mistake that breaks it is caught
 of its properties (a clause no mistake tests may be a clause no property checks), and
 every catalogued mistake is caught through a clause it breaks (one caught only through
 another clause passes for the wrong reason, and its student is told the wrong thing).
+Where a clause allows several readings, the correct variants that take them are listed
+too, and each must keep full marks; a clause that only allows (no mistake can break it)
+is held to that alone.
 """
 from dataclasses import dataclass
 
@@ -15,10 +18,11 @@ class Clause:
     text: str
     properties: tuple  # property names of `part` that check it
     mistakes: tuple  # catalogue entries that break it
+    variants: tuple = ()  # catalogue variants taking a reading it allows: they keep full marks
 
 
-def clause(part, text, properties, mistakes):
-    return Clause(part, text, tuple(properties.split()), tuple(mistakes.split()))
+def clause(part, text, properties, mistakes, variants=""):
+    return Clause(part, text, tuple(properties.split()), tuple(mistakes.split()), tuple(variants.split()))
 
 
 CLAUSES = [
@@ -38,8 +42,13 @@ CLAUSES = [
     # --- sigmoid-gradient ---------------------------------------------------------
     clause("sigmoid-gradient", "sigmoid(x) is 1 / (1 + e^-x) for every finite x", "sigmoid-values",
            "sigmoid-clips-too-early"),
-    clause("sigmoid-gradient", "sigmoid emits no overflow or invalid-value warning, for any finite x",
-           "sigmoid-no-overflow", "sigmoid-naive-overflow sigmoid-where-both-branches"),
+    clause("sigmoid-gradient", "each entry of sigmoid(x) is within 8 eps (1 + sigma(x)) of the true value, eps of x's "
+           "dtype: values below 8 eps may come out as 0", "sigmoid-values sigmoid-no-overflow sigmoid-keeps-dtype",
+           "sigmoid-float32-inside", variants="sigmoid-tanh"),
+    clause("sigmoid-gradient", "no floating-point warning escapes sigmoid, for any finite x (one silenced inside with "
+           "np.errstate does not escape)", "sigmoid-no-overflow",
+           "sigmoid-naive-overflow sigmoid-where-both-branches sigmoid-errstate-overflow-only",
+           variants="sigmoid-where-errstate"),
     clause("sigmoid-gradient", "sigmoid keeps x's float dtype", "sigmoid-keeps-dtype sigmoid-no-overflow",
            "sigmoid-upcasts-float32"),
     clause("sigmoid-gradient", "sigmoid keeps x's shape", "sigmoid-values sigmoid-keeps-dtype sigmoid-no-overflow",
@@ -61,10 +70,16 @@ CLAUSES = [
            "fold-shifts-last-layer"),
     clause("bias-folding", "fold_biases returns a list of one bias per layer, each of its layer's shape",
            "fold-last-layer fold-deep fold-leaves-inputs", "fold-drops-last-bias"),
+    clause("bias-folding", "each folded bias has the dtype of its layer's bias, whatever t's", "fold-last-layer fold-deep "
+           "fold-leaves-inputs", "fold-biases-take-t-dtype"),
+    clause("bias-folding", "one t is a Python float, or a numpy scalar or 0-d array of either float dtype (never an int)",
+           "fold-last-layer fold-deep fold-leaves-inputs", "fold-takes-python-float-only"),
     clause("bias-folding", "fold_biases leaves weights and biases unmodified", "fold-leaves-inputs", "fold-mutates-biases"),
     # --- conv-folding -------------------------------------------------------------
     clause("conv-folding", "with one threshold per hidden layer, layer l's correction is W_l @ t_(l-1)",
            "fold-per-neuron", "per-neuron-same-layer per-neuron-first-only"),
+    clause("conv-folding", "per-layer thresholds come as a Python list (never a tuple or an array)", "fold-per-neuron", "",
+           variants="fold-checks-list-only"),
     clause("conv-folding", "a conv after an activation gets t times each filter's kernel sum", "conv-valid conv-leaves-inputs",
            "conv-sum-over-positions-only"),
     clause("conv-folding", "pooling and flatten keep the shift as it is", "conv-valid conv-leaves-inputs",
@@ -72,13 +87,21 @@ CLAUSES = [
     clause("conv-folding", "a dense layer after the convs gets t * W.sum(axis=1)", "conv-valid conv-leaves-inputs",
            "conv-dense-column-sums"),
     clause("conv-folding", "the last conv or dense layer is not lowered by t",
-           "conv-valid conv-leaves-inputs conv-first-padding conv-later-padding", "conv-shifts-last-layer"),
+           "conv-valid conv-leaves-inputs conv-unshifted-padding conv-later-padding", "conv-shifts-last-layer"),
     clause("conv-folding", "padding on the first conv (its input unshifted) folds exactly, no refusal",
-           "conv-first-padding", "conv-refuses-any-padding"),
-    clause("conv-folding", "a padded conv after an activation pads with its pad_value - t, or refuses with a "
-           "ValueError about the padding", "conv-later-padding",
-           "conv-ignores-padding conv-pads-with-plus-t conv-overwrites-pad-value"),
+           "conv-unshifted-padding", "conv-refuses-any-padding"),
+    clause("conv-folding", "padding on a conv after pools only (its input unshifted) folds exactly, no refusal",
+           "conv-unshifted-padding", "conv-refuses-after-leading-pool"),
+    clause("conv-folding", "at t = 0 a padded conv after an activation (its input unshifted) folds exactly, no refusal",
+           "conv-unshifted-padding", "conv-refuses-at-zero-threshold"),
+    clause("conv-folding", "a padded conv after an activation, t != 0, pads with its pad_value - t, or refuses with a "
+           "ValueError about the padding (either answer is right)", "conv-later-padding",
+           "conv-ignores-padding conv-pads-with-plus-t conv-overwrites-pad-value", variants="conv-refuses-later-padding"),
     clause("conv-folding", "a layer's own pad_value (0 if absent) is where the folded padding starts",
-           "conv-first-padding conv-later-padding", "conv-overwrites-pad-value"),
-    clause("conv-folding", "fold_conv_thresholds leaves the layers unmodified", "conv-leaves-inputs", "conv-mutates-layers"),
+           "conv-unshifted-padding conv-later-padding", "conv-overwrites-pad-value"),
+    clause("conv-folding", "fold_conv_thresholds leaves the layers unmodified (its new dicts may hold the given kernels "
+           "and weights themselves)", "conv-leaves-inputs", "conv-mutates-layers", variants="conv-dict-unpacking"),
+    clause("conv-folding", "fold_conv_thresholds takes one t for the whole network: a Python float, or a numpy float64 "
+           "scalar or 0-d array (never a list)", "conv-valid conv-unshifted-padding conv-later-padding", "",
+           variants="conv-dict-unpacking"),
 ]

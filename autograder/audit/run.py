@@ -223,28 +223,39 @@ def vacuous_summary(rows):
 
 def clause_summary(rows, clauses=CLAUSES):
     """The clause table of the parts graded in `rows` (the catalogue's): each clause with
-    the properties that check it and the mistakes that break it, the caught ones marked *.
-    FAIL for a clause no mistake is caught through, a mistake caught only through clauses
-    it does not break, and a name that is no catalogued mistake."""
+    the properties that check it, the mistakes that break it, the caught ones marked *, and
+    the variants taking a reading it allows, those at full marks marked *.
+    FAIL for a clause no mistake is caught through (one that only allows: a variant of it
+    not at full marks, or none), a mistake caught only through clauses it does not break,
+    and a name that is no catalogued mistake or variant."""
     caught = {row.entry.name: {p.split(": ", 1)[1] for p in row.failed_properties}
               for row in rows if row.entry.is_mistake}
+    kept = {row.entry.name: row.ok for row in rows if not row.entry.is_mistake}
     parts = {row.entry.part for row in rows if row.entry.is_mistake}
     clauses = [c for c in clauses if c.part in parts]
-    lines, killed = [], 0
+    lines, killed, allowed = [], 0, 0
     for c in clauses:
         killers = {m for m in c.mistakes if caught.get(m, set()) & set(c.properties)}
+        readings_kept = all(kept.get(v, False) for v in c.variants)
         killed += bool(killers)
-        broken_by = ", ".join(m + "*" * (m in killers) for m in c.mistakes)
-        lines.append(f"{'ok  ' if killers else 'FAIL'} [{c.part}] {c.text}\n"
-                     f"       | checked by {', '.join(c.properties)}; broken by {broken_by}")
+        allowed += bool(c.variants) and readings_kept
+        ok = (bool(killers) or not c.mistakes and bool(c.variants)) and readings_kept
+        broken_by = ", ".join(m + "*" * (m in killers) for m in c.mistakes) or "nothing"
+        allows = f"; allows {', '.join(v + '*' * kept.get(v, False) for v in c.variants)}" if c.variants else ""
+        lines.append(f"{'ok  ' if ok else 'FAIL'} [{c.part}] {c.text}\n"
+                     f"       | checked by {', '.join(c.properties)}; broken by {broken_by}{allows}")
     for name, failed in caught.items():
         own = {p for c in clauses if name in c.mistakes for p in c.properties}
         if failed and not failed & own:
             lines.append(f"FAIL {name} is caught only through properties of clauses it does not break: {', '.join(sorted(failed))}")
     named = {m for c in clauses for m in c.mistakes}
     lines += [f"FAIL the clause table names {m}, which is no catalogued mistake" for m in sorted(named - set(caught))]
+    lines += [f"FAIL the clause table names {v}, which is no catalogued variant"
+              for v in sorted({v for c in clauses for v in c.variants} - set(kept))]
     lines += [f"FAIL the mistake {m} breaks no clause of the table" for m in sorted(set(caught) - named)]
-    lines.append(f"clauses: {killed}/{len(clauses)} caught through a mistake that breaks them")
+    breakable = sum(bool(c.mistakes) for c in clauses)
+    lines.append(f"clauses: {killed}/{breakable} caught through a mistake that breaks them; "
+                 f"{allowed}/{sum(bool(c.variants) for c in clauses)} allowing other readings kept them at full marks")
     return "\n".join(lines)
 
 

@@ -24,6 +24,7 @@ The tree stops growing at MAX_STEPS examples. A run is plain data (examples, out
 as text, the ending), so the grader processes of a class run share theirs
 (shared_runs.py): a way of failing is run once per class.
 """
+import contextlib
 import copy
 import hashlib
 import warnings
@@ -107,6 +108,23 @@ class Trees:
 
 
 _TREES = Trees()
+
+
+@contextlib.contextmanager
+def fresh_trees():
+    """Within the block this process has recorded no run yet, as a new grader process; the
+    runs it had are back after it. For tests."""
+    global _TREES
+    kept, _TREES = _TREES, Trees()
+    try:
+        yield
+    finally:
+        _TREES = kept
+
+
+def recorded_steps():
+    """How many examples the runs this process recorded hold in all (see MAX_STEPS)."""
+    return _TREES.steps
 
 
 def outcome_of(error):
@@ -201,19 +219,28 @@ def recording(test):
 
 
 def record(prop, secret, max_examples, steps, failure=None, bounded=True):
-    """Add a finished hypothesis run: its steps, and the exception it raised if it failed.
-    bounded: not past MAX_STEPS (the reference's runs, which start every tree, always are)."""
+    """Add a finished hypothesis run: its steps, and the exception it raised if it failed;
+    the Run added, or None. bounded: not past MAX_STEPS (the reference's runs, which start
+    every tree, always are)."""
     if not steps:
-        return
+        return None
     ending = Ending(passed=True)
     if failure is not None:
         last_outcome, notes_when_raised = steps[-1][1:]
         if last_outcome != outcome_of(failure):  # e.g. a flaky failure: keep no record
-            return
+            return None
         ending = Ending(False, tuple(getattr(failure, "__notes__", ()))[len(notes_when_raised):])
     run = Run(_key(prop, secret, max_examples), tuple((inputs, digest_of(inputs), outcome) for inputs, outcome, _ in steps), ending)
-    if add_run(run, bounded) and _TREES.outbox is not None:
+    return run if add_recorded(run, bounded) else None
+
+
+def add_recorded(run, bounded=True):
+    """Add a Run as one recorded here (add_run), kept for take_recorded while sharing."""
+    if not add_run(run, bounded):
+        return False
+    if _TREES.outbox is not None:
         _TREES.outbox.append(run)
+    return True
 
 
 def add_run(run, bounded=True):
@@ -255,18 +282,23 @@ def _key(prop, secret, max_examples):
     return prop.part, prop.name, secret, max_examples
 
 
+def has_runs(prop, secret, max_examples):
+    """Whether this process has recorded a run of `prop` (its tree has begun)."""
+    return _key(prop, secret, max_examples) in _TREES.roots
+
+
 def _root(prop, secret, max_examples):
-    key = _key(prop, secret, max_examples)
-    if key not in _TREES.roots:
-        _record_reference(prop, secret, max_examples)
-    return _TREES.roots[key]
+    if not has_runs(prop, secret, max_examples):
+        record_reference(prop, secret, max_examples)
+    return _TREES.roots[_key(prop, secret, max_examples)]
 
 
-def _record_reference(prop, secret, max_examples):
-    """The first path of a property's tree: the reference solution's (passing) run."""
+def record_reference(prop, secret, max_examples):
+    """The first path of a property's tree: the reference solution's (passing) run, recorded
+    and added; returns the Run."""
     test, steps = recording(checking(prop, reference_submission()))
     under_hypothesis(prop, test, secret, max_examples)()  # it passes: nothing to shrink, nothing cut
-    record(prop, secret, max_examples, steps, bounded=False)
+    return record(prop, secret, max_examples, steps, bounded=False)
 
 
 def digest_of(inputs):

@@ -26,11 +26,16 @@ def pack_runs(runs):
 
 def adopt_runs(data):
     """Add the runs in `data` (pack_runs' bytes) to this process's trees; how many were added."""
+    return sum(replay.add_run(run) for run in unpack_runs(data))
+
+
+def unpack_runs(data):
+    """The intact runs in `data` (pack_runs' bytes), in order; none if it is not wire messages."""
     try:
         messages = wire.unpack_all(data, wire.FROM_GRADER)
     except wire.WireError:
-        return 0
-    return sum(replay.add_run(run) for run in map(_run_of, messages) if run is not None)
+        return []
+    return [run for run in map(_run_of, messages) if run is not None]
 
 
 def _run_of(message):

@@ -4,7 +4,9 @@ After an activation the ReLU network's values are t below the threshold network'
 Pools and flatten keep that shift; a valid convolution turns it into t times each
 filter's kernel sum, which the next bias absorbs. A padded convolution of a shifted
 input does not (its border windows see unshifted padding) unless the ReLU network
-pads with -t; there a function may also refuse, with a ValueError about the padding.
+pads with pad_value - t; there, and only there, a function may also refuse, with a
+ValueError about the padding. A padded conv whose input is not shifted (no conv or dense
+layer before it, or t = 0) folds exactly.
 """
 import numpy as np
 
@@ -89,10 +91,16 @@ def conv_valid(student, network):
     check_conv_folding(student, **network)
 
 
-@graded_property(PART, "conv-first-padding", "padding on the first conv only (its input is not shifted): still exact, no refusal",
-                 uses=["fold_conv_thresholds"], network=conv_networks(padding="first"))
-def conv_first_padding(student, network):
-    check_conv_folding(student, **network)
+@graded_property(PART, "conv-unshifted-padding", "a padded conv whose input is not shifted (the first conv, after pools "
+                 "only, or t = 0): still exact, no refusal", uses=["fold_conv_thresholds"], network=conv_networks(padding="unshifted"))
+def conv_unshifted_padding(student, network):
+    try:
+        check_conv_folding(student, **network)
+    except StudentError as error:
+        if error.record["type"] == "ValueError":
+            error.add_note(f"(A padded conv's input is not shifted when no conv or dense layer comes before it, or when "
+                           f"t is 0 (here t = {network['t']!r}): its padding folds exactly, so refuse only a shifted input.)")
+        raise
 
 
 @graded_property(PART, "conv-later-padding", "a padded conv after an activation: pad with the right constant, or refuse with a ValueError",

@@ -18,8 +18,8 @@ FLOAT64_FORMS = (float, np.float64, np.asarray)
 THRESHOLD_FORMS = (*FLOAT64_FORMS, np.float32, functools.partial(np.asarray, dtype=np.float32))
 
 
-def thresholds(forms=THRESHOLD_FORMS):
-    return st.builds(lambda form, t: form(t), st.sampled_from(forms), THRESHOLD_VALUES)
+def thresholds(forms=THRESHOLD_FORMS, values=THRESHOLD_VALUES):
+    return st.builds(lambda form, t: form(t), st.sampled_from(forms), values)
 
 
 THRESHOLDS = thresholds()
@@ -110,17 +110,28 @@ def per_neuron_thresholds(draw, network):
     return dict(network, t=[draw(thresholds_for(b.shape[0])) for b in network["biases"][:-1]])
 
 
+# The padded convs whose input is not shifted, which must fold exactly (no refusal): the
+# first conv, the first conv after a leading pool, and a conv after an activation at t = 0.
+UNSHIFTED_PADDING = st.sampled_from(["first", "after-pool", "t-zero"])
+ZERO_THRESHOLDS = thresholds(FLOAT64_FORMS, st.sampled_from([0.0, -0.0]))
+
+
 @st.composite
 def conv_networks(draw, padding):
     """A small convnet (layer dicts, see oracles.convnet_forward), a batch x and a threshold t.
 
-    padding: "none" (every conv valid), "first" (only the first conv padded: its input is
-    x, unshifted) or "later" (a conv after an activation padded, and t != 0)."""
-    convs = draw(integers_between(2 if padding == "later" else 1, 3))
-    padded = {0} if padding == "first" else {draw(integers_between(1, convs - 1))} if padding == "later" else set()
+    padding: "none" (every conv valid), "unshifted" (one padded conv whose input is not
+    shifted: see UNSHIFTED_PADDING) or "later" (a conv after an activation padded, and t != 0)."""
+    case = draw(UNSHIFTED_PADDING) if padding == "unshifted" else padding
+    convs = draw(integers_between(2 if case in ("later", "t-zero") else 1, 3))
+    padded = ({0} if case in ("first", "after-pool") else
+              {draw(integers_between(1, convs - 1))} if case in ("later", "t-zero") else set())
     channels, side = draw(integers_between(1, 2)), draw(integers_between(4, 7))
     x = draw(entries_within_3((draw(integers_between(1, 2)), channels, side, side)))
     layers = []
+    if case == "after-pool":
+        layers.append({"kind": draw(POOLS), "size": 2})
+        side //= 2
     for index in range(convs):
         pad = 1 if index in padded else 0
         kernel = draw(integers_between(1, min(3, side + 2 * pad)))
@@ -138,5 +149,6 @@ def conv_networks(draw, padding):
         outputs = draw(integers_between(1, 3))
         layers += [{"kind": "flatten"}, {"kind": "dense", "weights": draw(entries_within_3((outputs, channels * side * side))),
                                          "bias": draw(entries_within_3((outputs,)))}]
-    t = draw(CONV_THRESHOLDS.filter(lambda t: t != 0) if padding == "later" else CONV_THRESHOLDS)
+    t = draw(ZERO_THRESHOLDS if case == "t-zero" else CONV_THRESHOLDS.filter(lambda t: t != 0) if case == "later"
+             else CONV_THRESHOLDS)
     return {"layers": layers, "x": x, "t": t}

@@ -20,11 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import memory_cgroup
+from ..config import COURSE_ROOT
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # what the package is imported from: a clone, or site-packages
+PACKAGE_FOLDER = PACKAGE_ROOT / "autograder"  # the grader's code, the hidden suites with it
 WORKER_UID_BASE = 64000  # workers run as uid/gid 64000 + slot: no user on a normal system
 WORKER_SLOTS = 512
-SLOT_DIRECTORY = Path(tempfile.gettempdir()) / "convnets-autograder-slots"
+# Machine-wide, whatever TMPDIR says: every grader on the machine must see the same locks,
+# or two graders with different TMPDIRs would give their workers the same uid.
+SLOT_DIRECTORY = Path("/tmp/convnets-autograder-slots")
 # In its mount namespace a worker sees the system's folders and Python's own (read-only);
 # the shared writable ones are private to it; every other folder under / is empty.
 SYSTEM_FOLDERS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/proc", "/dev", "/sys")
@@ -37,7 +41,11 @@ WORKER_LIMITS = {  # resource.RLIMIT_<name>: what one worker may use in its whol
 # RLIMIT_NPROC counts per user, so it is set only with a user of its own. Without a memory
 # cgroup a worker may have no child: its per-process memory limit is then the tree's.
 WORKER_PROCESSES, WORKER_PROCESSES_WITHOUT_CGROUP = 32, 1
-PASSED_ENVIRONMENT = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# RUN_TAG: a label the caller may give its graders (the test suite does), passed on so that
+# /proc/<pid>/environ of each template and keeper, which never run student code, says whose
+# run started it. It grants nothing: a worker that rewrites its own copy only mislabels itself.
+RUN_TAG = "CONVNETS_RUN_TAG"
+PASSED_ENVIRONMENT = ("PATH", "LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", RUN_TAG)
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x02000000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 
@@ -152,7 +160,7 @@ class Confinement:
             "namespaces": self.namespaces,
             "cgroup_namespace": self.namespaces and cgroup_namespace_available(),
             "memory_cgroup": cgroup,
-            "hide": _folders_to_hide([PACKAGE_ROOT, os.getcwd(), *hidden]),
+            "hide": _folders_to_hide([*_grader_folders(), COURSE_ROOT, os.getcwd(), *hidden]),
             "scratch": sorted({_real(p) for p in SCRATCH_FOLDERS if os.path.isdir(p)}),
             "keep": _python_folders(),
             "workdir": "/tmp/worker" if self.namespaces else self._own_workdir.name,
@@ -221,6 +229,13 @@ def _folders_to_hide(named):
     top = [entry.path for entry in os.scandir("/") if entry.is_dir(follow_symlinks=False)]
     folders = {_real(p) for p in [*top, *named]}
     return sorted(f for f in folders if _may_hide(f) and f not in SCRATCH_FOLDERS)
+
+
+def _grader_folders():
+    """The package's folder, and the one it is imported from unless that is inside
+    Python's own (a pip install's site-packages, whose other packages the worker needs)."""
+    inside_python = any(_real(PACKAGE_ROOT).startswith(p.rstrip("/") + "/") for p in _python_folders())
+    return [PACKAGE_FOLDER] if inside_python else [PACKAGE_FOLDER, PACKAGE_ROOT]
 
 
 def _may_hide(path):

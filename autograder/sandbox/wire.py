@@ -144,7 +144,7 @@ def _parse(parts):
         raise WireError(f"undecodable JSON header: {type(error).__name__}") from None
     if type(header) is not dict:
         raise WireError("a message header must be a JSON object")
-    return header, [_load_npy(p) for p in parts[1:]]
+    return header, [load_npy(p) for p in parts[1:]]
 
 
 def encode(value, arrays, keep_object):
@@ -232,7 +232,7 @@ def _index(i, arrays):
     return i
 
 
-def _load_npy(data):
+def load_npy(data):
     """A plain array from `.npy` bytes as np.save (and `_npy_bytes`) writes them, its size
     checked before it is built; WireError for anything else. The header is read by a
     strict pattern, not np.load's `ast` (which costs more than the rest of a call)."""

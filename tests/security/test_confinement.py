@@ -4,6 +4,7 @@ included), a worker's tree of processes shares one memory bound, a dead template
 replaced, and a grader killed midway leaves neither a worker, its cgroup nor a
 half-written report."""
 import dataclasses
+import os
 import signal
 import subprocess
 import sys
@@ -31,6 +32,14 @@ def test_concurrent_workers_run_as_distinct_unprivileged_users(settings):
         second.load(WHO_AM_I)
         uids = {first.call("uid").value, second.call("uid").value}
     assert len(uids) == 2 and all(uid >= confinement.WORKER_UID_BASE for uid in uids)
+
+
+def test_every_grader_on_the_machine_shares_the_worker_slots(tmp_path):
+    """Whatever its TMPDIR, a grader locks its workers' uids where every other grader does."""
+    elsewhere = subprocess.run(
+        [sys.executable, "-c", "from autograder.sandbox.confinement import SLOT_DIRECTORY; print(SLOT_DIRECTORY)"],
+        env={**os.environ, "TMPDIR": str(tmp_path)}, capture_output=True, text=True, check=True)
+    assert elsewhere.stdout.strip() == str(confinement.SLOT_DIRECTORY)
 
 
 TAMPER = [{"label": "tamper", "source": "import numpy, os\nnumpy.exp = lambda x: 0.0\nos.environ['LEFT'] = 'behind'\n"}]

@@ -10,6 +10,8 @@ from autograder.doctor import run_doctor
 from autograder.grader import grade_path
 from autograder.sandbox import confinement, memory_cgroup
 
+pytestmark = pytest.mark.slow  # the doctor's probes and whole gradings without protections
+
 EVERY_PROTECTION = ["separate process", "time limits", "resource limits", "no privilege escalation",
                     "unprivileged user", "no network", "private process tree", "hidden course files",
                     "private IPC and host name", "memory bound over the process tree"]

@@ -25,7 +25,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.config import COURSE_ROOT, PART_NAMES
+from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
+from autograder.engine import replay
+from autograder.engine.reference_runs import start_reference_runs
 from autograder.grader import property_points
 from autograder.nbgrader_bridge.command import nbgrader
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
@@ -38,6 +40,8 @@ from autograder.submission import RELEASED_NOTEBOOK
 from .attacks import ATTACKS, HONEST
 from .host import host_state, leftover_workers
 from .test_student_text import forged_lines
+
+pytestmark = pytest.mark.slow  # every attack graded through grade, nbgrader and grade-class
 
 LANES = 2
 GRADER_MEMORY_MB = 200  # the most a grading process may need, whatever a worker replies
@@ -136,7 +140,14 @@ def marker():
 
 @pytest.fixture(scope="module")
 def before(listener):
-    return host_state()  # after the listener opened: its port is no leftover
+    """The host before the attacks: after the listener opened (its port is no leftover), and
+    after the grader wrote the course's cache of the reference's runs for these settings
+    (.grading_cache/, engine/reference_runs.py), so that grading only reads it: any change
+    to it during the attacks shows in test_nothing_is_left_behind, as any other file's."""
+    settings = load_settings()
+    with replay.fresh_trees():
+        start_reference_runs([prop for prop, _ in property_points(settings)], settings)
+    return host_state()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from autograder.config import COURSE_ROOT
-from autograder.reference import notebook_json, solved_module, solved_notebook
+from autograder.reference import notebook_json, solved_notebook
 from autograder.reports.class_report import class_report_markdown
 from autograder.sandbox.client import SandboxedSubmission
 from autograder.sandbox.remote import StudentError
@@ -92,6 +92,7 @@ class StoppedWorker:
         return self.code
 
 
+@pytest.mark.slow
 def test_grade_prints_and_writes_no_line_of_the_student_s(tmp_path, settings):
     """The red team's forged lines, and a warning shown as feedback, through every report."""
     attack = next(a for a in ATTACKS if a.name == "forged lines in error messages")

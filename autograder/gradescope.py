@@ -1,0 +1,98 @@
+"""Gradescope: the autograder.zip an instructor uploads, and the upload it grades.
+
+Gradescope unpacks the zip into /autograder/source and runs its setup.sh there once
+(the pinned environment, in /autograder/venv); then, for each submission, it runs
+/autograder/run_autograder with the student's upload in /autograder/submission/ and
+shows /autograder/results/results.json. GRADESCOPE_ROOT moves /autograder elsewhere
+(the tests grade in a scratch folder laid out the same way).
+
+The zip holds the package, course_config.py, the master and released notebooks (the
+reference and the released cells the grader needs) and requirements.lock; with
+CONVNETS_COURSE_SECRET set when it is built, the secret too, which run_autograder
+exports (Gradescope has no other way to pass one).
+"""
+import os
+import zipfile
+from pathlib import Path
+
+from .config import COURSE_ROOT, MASTER_NOTEBOOK, PACKAGE_PARENT, RELEASED_NOTEBOOK
+from .class_grading.roster import NoSubmission, submission_in
+
+SECRET_FILE = "course_secret"
+EXECUTABLE = 0o100755 << 16  # a zip member's mode: a regular file anyone may run
+
+SETUP = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, in /autograder/source: the pinned environment.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT="${GRADESCOPE_ROOT:-/autograder}"
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    apt-get update -qq && apt-get install -y -qq python3 python3-venv > /dev/null
+fi
+python3 -c 'import sys; sys.exit("Python >= 3.11 is needed (Gradescope: the Ubuntu 24.04 base image), found "
+                                 + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+python3 -m venv "$ROOT/venv"
+"$ROOT/venv/bin/pip" install --quiet --disable-pip-version-check -r requirements.lock
+"""
+
+RUN = f"""#!/usr/bin/env bash
+# Gradescope runs this for each submission: the upload in submission/ is graded into
+# results/results.json. CONVNETS_PYTHON overrides the Python setup.sh made.
+set -eu
+ROOT="${{GRADESCOPE_ROOT:-/autograder}}"
+if [ -f "$ROOT/source/{SECRET_FILE}" ]; then
+    CONVNETS_COURSE_SECRET="$(cat "$ROOT/source/{SECRET_FILE}")"
+    export CONVNETS_COURSE_SECRET
+fi
+cd "$ROOT/source"
+exec "${{CONVNETS_PYTHON:-$ROOT/venv/bin/python}}" -m autograder --course "$ROOT/source" gradescope-upload "$ROOT"
+"""
+
+
+class IncompleteCourse(Exception):
+    """A file the zip needs is not there (the message says which)."""
+
+
+def build_zip(output):
+    """Write autograder.zip to `output`; IncompleteCourse if a file it needs is missing."""
+    members = zip_members()
+    missing = [str(path) for path in members.values() if not path.is_file()]
+    if missing:
+        raise IncompleteCourse(f"cannot build the zip without {', '.join(missing)} (build it from a clone of the course)")
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        _add_script(archive, "setup.sh", SETUP)
+        _add_script(archive, "run_autograder", RUN)
+        for name, path in sorted(members.items()):
+            archive.write(path, name)
+        if os.environ.get("CONVNETS_COURSE_SECRET"):
+            archive.writestr(SECRET_FILE, os.environ["CONVNETS_COURSE_SECRET"])
+    return sorted([*members, "setup.sh", "run_autograder"])
+
+
+def zip_members():
+    """{name in the zip: file}: the package's code, the course's files and the lock file."""
+    package = PACKAGE_PARENT / "autograder"
+    members = {str(path.relative_to(PACKAGE_PARENT)): path for path in package.rglob("*.py")}
+    for path in (COURSE_ROOT / "course_config.py", MASTER_NOTEBOOK, RELEASED_NOTEBOOK):
+        members[str(path.relative_to(COURSE_ROOT))] = path
+    members["requirements.lock"] = PACKAGE_PARENT / "requirements.lock"
+    return members
+
+
+def _add_script(archive, name, text):
+    info = zipfile.ZipInfo(name)
+    info.external_attr = EXECUTABLE
+    archive.writestr(info, text)
+
+
+def upload_in(root):
+    """(the file to grade in root/submission/, what to say about the choice), by the class
+    run's rules (class_grading/roster.py); NoSubmission with the reason if there is none."""
+    folder = Path(root) / "submission"
+    if not folder.is_dir():
+        raise NoSubmission(f"no submission folder at {folder}")
+    return submission_in(folder)
+
+
+def results_path(root):
+    return Path(root) / "results" / "results.json"

@@ -1,0 +1,81 @@
+"""One reading of every rule (issue 18): for each rule students read two ways, a student
+of each reading is graded in the rule's part and gets what the contract says: full marks
+for a reading it allows, the property's loss for one it forbids. The readings are the
+catalogue's entries (audit/catalogue.py), so the audit and the clause table see them too."""
+import pytest
+
+from autograder.audit.catalogue import CATALOGUE
+from autograder.audit.run import grade_override
+
+# (catalogue entry, its part, the property it must fail; None: full marks)
+READINGS = [
+    # a padded conv after an activation pads with its own pad_value minus t, not -t nor 0
+    ("conv-overwrites-pad-value", "conv-folding", "conv-later-padding"),
+    ("conv-ignores-padding", "conv-folding", "conv-later-padding"),
+    # refusing is right only where the conv's input is shifted; elsewhere it is wrong
+    ("conv-refuses-later-padding", "conv-folding", None),
+    ("conv-refuses-at-zero-threshold", "conv-folding", "conv-unshifted-padding"),
+    ("conv-refuses-after-leading-pool", "conv-folding", "conv-unshifted-padding"),
+    ("conv-refuses-any-padding", "conv-folding", "conv-unshifted-padding"),
+    # fold_biases' result has the biases' dtype, whatever t's
+    ("fold-biases-take-t-dtype", "bias-folding", "fold-last-layer"),
+    # one t comes in every float form; a per-layer t is a list, so checking for a list is enough
+    ("fold-takes-python-float-only", "bias-folding", "fold-last-layer"),
+    ("fold-checks-list-only", "conv-folding", None),
+    # fold_conv_thresholds: one t; its new dicts may hold the given kernels themselves
+    ("conv-dict-unpacking", "conv-folding", None),
+    # no warning escapes sigmoid; one silenced inside is not a warning
+    ("sigmoid-where-errstate", "sigmoid-gradient", None),
+    ("sigmoid-errstate-overflow-only", "sigmoid-gradient", "sigmoid-no-overflow"),
+    # accuracy: 8 eps (1 + s); a tanh form's 0 for a true 4e-18 is within it, float32 inside is not
+    ("sigmoid-tanh", "sigmoid-gradient", None),
+    ("sigmoid-float32-inside", "sigmoid-gradient", "sigmoid-values"),
+]
+# What the student reads, where the rule itself must be what failed (float32 biases are
+# also a little off in value).
+TOLD = {"fold-biases-take-t-dtype": "should have dtype float64, but its dtype is float32"}
+
+
+def failed_properties(override, part, settings):
+    """{name: feedback} of the properties `override` fails in `part`."""
+    report = grade_override(override, settings, parts=[part])
+    return {t.name: t.output for t in report.tests if t.score < t.max_score}
+
+
+@pytest.mark.parametrize("name, part, loses", READINGS, ids=[r[0] for r in READINGS])
+def test_each_reading_gets_what_the_contract_says(settings, name, part, loses):
+    entry = next(e for e in CATALOGUE if e.name == name)
+    assert entry.is_mistake == (loses is not None) and entry.part in (part, None)
+    failed = failed_properties(entry.override, part, settings)
+    assert not failed if loses is None else loses in failed, failed
+    assert TOLD.get(name, "") in failed.get(loses, "")
+
+
+# The reference sigmoid moved by k * eps * (1 + s): the contract allows 8. Only the
+# properties of sigmoid itself: Sigmoid.backward has its own bound, which 1 - s, moved
+# by as much, may exceed.
+SIGMOID_PROPERTIES = {"sigmoid-values", "sigmoid-no-overflow", "sigmoid-keeps-dtype"}
+SHIFTED_SIGMOID = """
+def sigmoid(x):
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return (s - {k} * np.finfo(x.dtype).eps * (1 + s)).astype(x.dtype)
+"""
+FLUSHED_SIGMOID = """
+def sigmoid(x):
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return np.where(s < 8 * np.finfo(x.dtype).eps, 0, s).astype(x.dtype)
+"""
+
+
+@pytest.mark.parametrize("override, allowed", [
+    (SHIFTED_SIGMOID.format(k=6), True),
+    (SHIFTED_SIGMOID.format(k=12), False),
+    (FLUSHED_SIGMOID, True),  # true values below 8 eps may come out as 0
+])
+def test_sigmoid_is_held_to_the_stated_tolerance(settings, override, allowed):
+    failed = set(failed_properties(override, "sigmoid-gradient", settings)) & SIGMOID_PROPERTIES
+    assert failed == (set() if allowed else SIGMOID_PROPERTIES), failed

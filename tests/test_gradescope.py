@@ -1,0 +1,131 @@
+"""Gradescope: `python -m autograder gradescope` writes autograder.zip; unpacked into a
+scratch folder laid out as Gradescope's /autograder (GRADESCOPE_ROOT), its run_autograder
+grades each upload as `grade` does, and an upload it cannot grade gets 0 and the reason.
+setup.sh is not run here (it installs requirements.lock from the network): run_autograder
+uses this environment's Python (CONVNETS_PYTHON)."""
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import jsonschema
+import pytest
+
+from autograder.config import COURSE_ROOT, PART_NAMES
+from autograder.grader import grade_path
+from autograder.reference import solved_module
+from autograder.results import part_scores, read_results
+from autograder.sandbox.confinement import protections
+
+from tests.test_reports import GRADESCOPE_SCHEMA
+
+SAMPLE_CLASS = COURSE_ROOT / "sample_class"
+ADA = SAMPLE_CLASS / "ada" / "convnets.ipynb"
+SECRET_WARNING = "warning: COURSE_SECRET is this repository's default"
+
+
+def build_zip(folder, secret=None):
+    environment = {k: v for k, v in os.environ.items() if k != "CONVNETS_COURSE_SECRET"}
+    if secret:
+        environment["CONVNETS_COURSE_SECRET"] = secret
+    output = folder / "autograder.zip"
+    subprocess.run([sys.executable, "-m", "autograder", "gradescope", "--output", str(output)],
+                   cwd=COURSE_ROOT, env=environment, check=True, capture_output=True)
+    return output
+
+
+@pytest.fixture(scope="module")
+def autograder_zip(tmp_path_factory):
+    return build_zip(tmp_path_factory.mktemp("gradescope-build"))
+
+
+def gradescope_root(root, autograder_zip, uploads):
+    """A scratch /autograder: the zip in source/, run_autograder beside it (as Gradescope
+    copies it), `uploads` ({name: text or a file to copy}) in submission/."""
+    with zipfile.ZipFile(autograder_zip) as archive:
+        archive.extractall(root / "source")
+    for script in ("run_autograder", "setup.sh"):  # zipfile does not restore the mode
+        (root / "source" / script).chmod(0o755)
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    (root / "results").mkdir()
+    for name, content in uploads.items():
+        target = root / "submission" / name
+        target.write_text(content) if isinstance(content, str) else shutil.copy(content, target)
+    return root
+
+
+def run_autograder(root):
+    """Run root/run_autograder as Gradescope would, from elsewhere; (its results, its stderr)."""
+    environment = {k: v for k, v in os.environ.items() if k != "CONVNETS_COURSE_SECRET"}
+    environment.update(GRADESCOPE_ROOT=str(root), CONVNETS_PYTHON=sys.executable, CONVNETS_MAX_EXAMPLES="10")
+    run = subprocess.run([str(root / "run_autograder")], cwd=root / "submission", env=environment,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = read_results(root / "results" / "results.json")
+    jsonschema.validate(results, GRADESCOPE_SCHEMA)
+    return results, run.stderr
+
+
+def test_the_zip_holds_the_scripts_the_package_and_the_course(autograder_zip):
+    with zipfile.ZipFile(autograder_zip) as archive:
+        names = set(archive.namelist())
+        modes = {name: archive.getinfo(name).external_attr >> 16 for name in ("setup.sh", "run_autograder")}
+    assert {"setup.sh", "run_autograder", "course_config.py", "requirements.lock", "autograder/cli.py",
+            "autograder/properties/registry.py", "solutions/convnets/convnets.ipynb",
+            "assignment/convnets/convnets.ipynb"} <= names
+    assert not [name for name in names if "__pycache__" in name or name.startswith("sample_class")]
+    assert all(mode & 0o111 for mode in modes.values())
+    assert "course_secret" not in names  # none was set when it was built
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", ["cleo", "eve"])  # part 1 wrong, part 3 wrong (ada, a full mark: below)
+def test_run_autograder_scores_the_sample_class_as_grade_does(tmp_path, autograder_zip, settings, student):
+    active = [p.name for p in protections(settings.worker_memory_mb, settings.submission_timeout) if p.active]
+    notebook = SAMPLE_CLASS / student / "convnets.ipynb"
+    results, stderr = run_autograder(gradescope_root(tmp_path, autograder_zip, {"convnets.ipynb": notebook}))
+    graded = grade_path(notebook, dataclasses.replace(settings, max_examples=10))  # run_autograder's
+    assert part_scores(results) == {part: graded.part_score(part) for part in PART_NAMES}
+    assert 0 < results["score"] < graded.max_score
+    assert results["score"] == graded.score
+    assert results["extra_data"]["sandbox_protections"] == active
+    assert SECRET_WARNING in stderr  # for staff, in Gradescope's log
+
+
+ODD_UPLOADS = {  # uploads: (the part scores as a fraction of full marks, the start of results' output)
+    "misnamed": ({"Convnets (1).ipynb": ADA}, 1.0, "took Convnets (1).ipynb (expected convnets.ipynb)"),
+    "a student repository": ({"convnets.ipynb": ADA, "graph_figure.py": "x = 1\n", "check_visible.py": "x = 1\n"},
+                             1.0, "All parts were graded."),
+    "two notebooks": ({"a.ipynb": ADA, "b.ipynb": ADA}, 0.0,
+                      "Not graded: 2 notebooks (a.ipynb, b.ipynb); expected one convnets.ipynb"),
+    "nothing": ({}, 0.0, "Not graded: no convnets.ipynb or convnets.py (the folder is empty)"),
+    "not JSON": ({"convnets.ipynb": ADA.read_text()[:5000]}, 0.0, "Your submission could not be read"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ODD_UPLOADS)
+def test_odd_uploads_are_graded_or_get_zero_and_the_reason(tmp_path, autograder_zip, settings, case):
+    uploads, fraction, output = ODD_UPLOADS[case]
+    results, _ = run_autograder(gradescope_root(tmp_path, autograder_zip, uploads))
+    assert part_scores(results) == {part: fraction * settings.part_points[part] for part in PART_NAMES}
+    assert results["output"].startswith(output)
+
+
+@pytest.mark.slow
+def test_a_py_upload_is_graded_with_the_secret_set_when_the_zip_was_built(tmp_path, settings):
+    autograder_zip = build_zip(tmp_path, secret="the course's own")
+    with zipfile.ZipFile(autograder_zip) as archive:
+        assert archive.read("course_secret") == b"the course's own"
+    results, stderr = run_autograder(gradescope_root(tmp_path / "root", autograder_zip, {"convnets.py": solved_module()}))
+    assert part_scores(results) == settings.part_points
+    assert SECRET_WARNING not in stderr
+
+
+def test_setup_sh_is_valid_bash(autograder_zip, tmp_path):
+    with zipfile.ZipFile(autograder_zip) as archive:
+        (tmp_path / "setup.sh").write_bytes(archive.read("setup.sh"))
+    subprocess.run(["bash", "-n", str(tmp_path / "setup.sh")], check=True)

@@ -1,0 +1,97 @@
+"""The reference's recorded runs kept on disk (engine/reference_runs.py): the file holds
+exactly the runs a fresh recording makes, a damaged file is recorded again and never
+trusted, and a warm cache changes no student's results."""
+import pytest
+
+from autograder.config import COURSE_ROOT
+from autograder.engine import reference_runs, replay
+from autograder.engine.shared_runs import pack_runs, unpack_runs
+from autograder.grader import grade_path, property_points
+from autograder.results import gradescope_results
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty cache folder of the course's."""
+    monkeypatch.setattr(reference_runs, "CACHE_FOLDER", tmp_path / ".grading_cache")
+    return tmp_path / ".grading_cache"
+
+
+@pytest.fixture
+def recordings(monkeypatch):
+    """The properties whose reference run is recorded from now on, in order."""
+    recorded, record = [], replay.record_reference
+    monkeypatch.setattr(replay, "record_reference", lambda prop, *args: recorded.append(prop.name) or record(prop, *args))
+    return recorded
+
+
+def course_properties(settings):
+    return [prop for prop, _ in property_points(settings)]
+
+
+def start_in_a_new_process(settings):
+    """What a new grader process does before its first submission; the runs it then has."""
+    with replay.fresh_trees():
+        replay.start_sharing()
+        reference_runs.start_reference_runs(course_properties(settings), settings)
+        return replay.take_recorded()
+
+
+def test_the_file_holds_exactly_the_runs_a_fresh_recording_makes(settings, cache, recordings):
+    with replay.fresh_trees():
+        fresh = [replay.record_reference(prop, settings.course_secret, settings.max_examples)
+                 for prop in course_properties(settings)]
+    start_in_a_new_process(settings)  # no file yet: records and writes it
+    [written] = cache.iterdir()
+    recordings.clear()
+    read = start_in_a_new_process(settings)
+    assert recordings == []  # read from the file, not recorded
+    assert pack_runs(read) == pack_runs(fresh)
+    assert settings.course_secret.encode() not in written.read_bytes()
+
+
+def corrupted(data, body):
+    """Each a way the file can be damaged: its checksum, then its runs, made not to hold."""
+    checksum, _, packed = data.partition(b"\n")
+    failing = pack_runs([replay.Run(run.key, run.examples, replay.Ending(True)) if index else
+                         replay.Run(run.key, (*run.examples[:-1], (*run.examples[-1][:2], "ValueError()")), run.ending)
+                         for index, run in enumerate(unpack_runs(packed))])
+    return {
+        "truncated": data[:len(data) // 2],
+        "a byte changed": data[:-10] + bytes([data[-10] ^ 1]) + data[-9:],
+        "empty": b"",
+        "a run missing, checksum matching": body(pack_runs(unpack_runs(packed)[1:])),
+        "a failed example, checksum matching": body(failing),
+    }
+
+
+@pytest.mark.parametrize("damage", ["truncated", "a byte changed", "empty", "a run missing, checksum matching",
+                                    "a failed example, checksum matching"])
+def test_a_damaged_file_is_recorded_again_never_trusted(settings, cache, recordings, damage):
+    start_in_a_new_process(settings)
+    [path] = cache.iterdir()
+    intact = path.read_bytes()
+    path.write_bytes(corrupted(intact, lambda packed: reference_runs._checksum(packed) + b"\n" + packed)[damage])
+    recordings.clear()
+    start_in_a_new_process(settings)
+    assert recordings == [prop.name for prop in course_properties(settings)]
+    assert path.read_bytes() == intact  # written again
+
+
+def results_without_timing(path, settings):
+    """results.json as a student gets it, without what the machine's speed decides."""
+    with replay.fresh_trees():
+        results = gradescope_results(grade_path(path, settings))
+    del results["execution_time"], results["extra_data"]["worker_peak_mb"]
+    return results
+
+
+@pytest.mark.parametrize("student", ["ada", "eve"])  # a correct submission, a wrong one
+def test_a_warm_cache_changes_no_results(settings, cache, recordings, student):
+    submission = COURSE_ROOT / "sample_class" / student / "convnets.ipynb"
+    cold = results_without_timing(submission, settings)
+    assert len(recordings) == len(course_properties(settings)) and any(cache.iterdir())
+    recordings.clear()
+    warm = results_without_timing(submission, settings)
+    assert recordings == []
+    assert warm == cold
