@@ -499,6 +499,16 @@ class Chain(Node):
 def threshold(z, t):
     return np.where(z > t, z, np.asarray(t, dtype=z.dtype))
 """),
+    variant("threshold-via-relu", "threshold as t + relu(z - t), the identity the part is about, in z's dtype "
+            "(it rounds twice, within the contract's 2 eps)", """
+def threshold(z, t):
+    t = np.asarray(t, dtype=z.dtype)
+    return t + relu(z - t)
+"""),
+    variant("threshold-where-cast", "threshold by np.where in the promoted dtype, cast back to z's", """
+def threshold(z, t):
+    return np.where(z > t, z, t).astype(z.dtype)
+"""),
     variant("chain-by-reduce", "Chain forward and backward with functools.reduce", """
 class Chain(Node):
     def __init__(self, nodes):

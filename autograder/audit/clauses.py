@@ -60,6 +60,8 @@ CLAUSES = [
            "sigmoid-node-reuses-forward", "sigmoid-node-recomputes-exp"),
     # --- bias-folding -------------------------------------------------------------
     clause("bias-folding", "threshold(z, t) is max(t, z), entry by entry", "threshold", "threshold-is-min"),
+    clause("bias-folding", "each entry of threshold(z, t) is within 2 eps (|z| + |t|) of max(t, z), eps of z's dtype",
+           "threshold", "", variants="threshold-via-relu threshold-where-cast graph-recursive-chain"),
     clause("bias-folding", "threshold keeps z's dtype, whatever the form of t", "threshold", "threshold-keeps-t-dtype"),
     clause("bias-folding", "threshold leaves z unmodified", "threshold", "threshold-in-place"),
     clause("bias-folding", "a hidden layer's bias is lowered by t", "fold-deep fold-leaves-inputs fold-last-layer",
