@@ -155,7 +155,11 @@ class Reciprocal(Node):
 
 
 class Chain(Node):
-    """The nodes applied one after the other: forward in order, backward in reverse."""
+    """The nodes applied one after the other: forward in order, backward in reverse.
+
+    Contract: one Chain may run forward and backward any number of times; every round
+    runs its nodes in the order they were given.
+    """
 
     def __init__(self, nodes):
         self.nodes = list(nodes)

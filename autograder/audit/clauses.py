@@ -38,6 +38,8 @@ CLAUSES = [
            "chain-forward-not-chained"),
     clause("sigmoid-graph", "Chain.backward feeds each node's input gradient to the node before it, last node first",
            "chain", "chain-backward-not-chained chain-backward-forward-order"),
+    clause("sigmoid-graph", "a Chain can be used again: every forward and backward runs its nodes in the order given",
+           "chain", "chain-reverses-nodes-in-place"),
     clause("sigmoid-graph", "sigmoid_graph() is negate, exp, add 1, reciprocal", "sigmoid-graph", "graph-adds-minus-one"),
     # --- sigmoid-gradient ---------------------------------------------------------
     clause("sigmoid-gradient", "sigmoid(x) is 1 / (1 + e^-x) for every finite x", "sigmoid-values",
