@@ -155,7 +155,11 @@ class Reciprocal(Node):
 
 
 class Chain(Node):
-    """The nodes applied one after the other: forward in order, backward in reverse."""
+    """The nodes applied one after the other: forward in order, backward in reverse.
+
+    Contract: one Chain may run forward and backward any number of times; every round
+    runs its nodes in the order they were given.
+    """
 
     def __init__(self, nodes):
         self.nodes = list(nodes)
@@ -440,7 +444,8 @@ def threshold(z, t):
 
     Contract: t is a Python float, or a numpy scalar or 0-d array of either float dtype
     (never an int), or an array of either float dtype with one threshold per neuron (z's
-    last axis); the result has z's dtype whatever t's.
+    last axis); the result has z's dtype whatever t's. Each entry is within
+    2 * eps * (|z| + |t|) of max(t, z), eps = np.finfo(z.dtype).eps.
     """
     ### BEGIN SOLUTION
     return np.maximum(z, np.asarray(t, dtype=z.dtype))

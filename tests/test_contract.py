@@ -30,10 +30,16 @@ READINGS = [
     # accuracy: 8 eps (1 + s); a tanh form's 0 for a true 4e-18 is within it, float32 inside is not
     ("sigmoid-tanh", "sigmoid-gradient", None),
     ("sigmoid-float32-inside", "sigmoid-gradient", "sigmoid-values"),
+    # a Chain may run any number of rounds, its nodes in the order given every time
+    ("chain-reverses-nodes-in-place", "sigmoid-graph", "chain"),
+    # threshold: within 2 eps (|z| + |t|) of max(t, z), so t + relu(z - t), which rounds twice, is right
+    ("threshold-via-relu", "bias-folding", None),
+    ("threshold-where-cast", "bias-folding", None),
 ]
 # What the student reads, where the rule itself must be what failed (float32 biases are
 # also a little off in value).
-TOLD = {"fold-biases-take-t-dtype": "should have dtype float64, but its dtype is float32"}
+TOLD = {"fold-biases-take-t-dtype": "should have dtype float64, but its dtype is float32",
+        "chain-reverses-nodes-in-place": "run a second time on the same Chain"}
 
 
 def failed_properties(override, part, settings):
@@ -79,3 +85,17 @@ def sigmoid(x):
 def test_sigmoid_is_held_to_the_stated_tolerance(settings, override, allowed):
     failed = set(failed_properties(override, "sigmoid-gradient", settings)) & SIGMOID_PROPERTIES
     assert failed == (set() if allowed else SIGMOID_PROPERTIES), failed
+
+
+# The reference threshold moved by k * eps * (|z| + |t|), in z's dtype: the contract allows 2.
+SHIFTED_THRESHOLD = """
+def threshold(z, t):
+    t = np.asarray(t, dtype=z.dtype)
+    return np.maximum(z, t) + {k} * np.finfo(z.dtype).eps * (np.abs(z) + np.abs(t))
+"""
+
+
+@pytest.mark.parametrize("k, allowed", [(1, True), (4, False)])
+def test_threshold_is_held_to_the_stated_tolerance(settings, k, allowed):
+    failed = failed_properties(SHIFTED_THRESHOLD.format(k=k), "bias-folding", settings)
+    assert set(failed) == (set() if allowed else {"threshold"}), failed

@@ -72,6 +72,9 @@ BACKWARD_NOT_CHAINED = Misconception(
 BACKWARD_IN_FORWARD_ORDER = Misconception(
     "backward in forward order",
     "The chain rule starts from the output: which node's backward has everything it needs first?")
+REVERSES_CHAIN_IN_PLACE = Misconception(
+    "Chain's backward reorders the chain's own list of nodes, so its next forward runs them backwards",
+    "A Chain is used for many rounds: after one backward, look at the order self.nodes is in.")
 GRAPH_CONSTANT = Misconception(
     "the sigmoid's graph adds the wrong constant",
     "Write 1 / (1 + e^-x) as four steps applied to x in order and compare each with your graph.")
@@ -247,6 +250,9 @@ class Chain(Node):
 """, because=BACKWARD_NOT_CHAINED),
     mistake("chain-backward-forward-order", "sigmoid-graph", "Chain.backward visits the nodes in forward order",
             reference_edited("Chain", "for node in reversed(self.nodes):", "for node in self.nodes:"), because=BACKWARD_IN_FORWARD_ORDER),
+    mistake("chain-reverses-nodes-in-place", "sigmoid-graph", "Chain.backward reverses self.nodes in place, then iterates",
+            reference_edited("Chain", "for node in reversed(self.nodes):", "self.nodes.reverse()\n        for node in self.nodes:"),
+            because=REVERSES_CHAIN_IN_PLACE),
     mistake("graph-adds-minus-one", "sigmoid-graph", "sigmoid_graph uses AddConstant(-1.0)", """
 def sigmoid_graph():
     return Chain([Negate(), Exp(), AddConstant(-1.0), Reciprocal()])
@@ -498,6 +504,16 @@ class Chain(Node):
 
 def threshold(z, t):
     return np.where(z > t, z, np.asarray(t, dtype=z.dtype))
+"""),
+    variant("threshold-via-relu", "threshold as t + relu(z - t), the identity the part is about, in z's dtype "
+            "(it rounds twice, within the contract's 2 eps)", """
+def threshold(z, t):
+    t = np.asarray(t, dtype=z.dtype)
+    return t + relu(z - t)
+"""),
+    variant("threshold-where-cast", "threshold by np.where in the promoted dtype, cast back to z's", """
+def threshold(z, t):
+    return np.where(z > t, z, t).astype(z.dtype)
 """),
     variant("chain-by-reduce", "Chain forward and backward with functools.reduce", """
 class Chain(Node):

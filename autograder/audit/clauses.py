@@ -38,6 +38,8 @@ CLAUSES = [
            "chain-forward-not-chained"),
     clause("sigmoid-graph", "Chain.backward feeds each node's input gradient to the node before it, last node first",
            "chain", "chain-backward-not-chained chain-backward-forward-order"),
+    clause("sigmoid-graph", "a Chain can be used again: every forward and backward runs its nodes in the order given",
+           "chain", "chain-reverses-nodes-in-place"),
     clause("sigmoid-graph", "sigmoid_graph() is negate, exp, add 1, reciprocal", "sigmoid-graph", "graph-adds-minus-one"),
     # --- sigmoid-gradient ---------------------------------------------------------
     clause("sigmoid-gradient", "sigmoid(x) is 1 / (1 + e^-x) for every finite x", "sigmoid-values",
@@ -60,6 +62,8 @@ CLAUSES = [
            "sigmoid-node-reuses-forward", "sigmoid-node-recomputes-exp"),
     # --- bias-folding -------------------------------------------------------------
     clause("bias-folding", "threshold(z, t) is max(t, z), entry by entry", "threshold", "threshold-is-min"),
+    clause("bias-folding", "each entry of threshold(z, t) is within 2 eps (|z| + |t|) of max(t, z), eps of z's dtype",
+           "threshold", "", variants="threshold-via-relu threshold-where-cast graph-recursive-chain"),
     clause("bias-folding", "threshold keeps z's dtype, whatever the form of t", "threshold", "threshold-keeps-t-dtype"),
     clause("bias-folding", "threshold leaves z unmodified", "threshold", "threshold-in-place"),
     clause("bias-folding", "a hidden layer's bias is lowered by t", "fold-deep fold-leaves-inputs fold-last-layer",

@@ -19,9 +19,21 @@ def threshold(student, data):
     expected = np.maximum(z, np.asarray(t, dtype=z.dtype))
     result = student.call("threshold", z.copy(), t, report_args=True)
     expect_array(result.value, shape=z.shape, dtype=z.dtype, what=f"threshold(z, t) with {z.dtype} z and t = {t!r}")
-    # Taking a maximum is exact: the only rounding is t to z's dtype.
-    expect_close(result.value, expected, rtol=0.0, atol=0.0, what="threshold(z, t)")
+    expect_close(result.value, expected, rtol=0.0, atol=threshold_tolerance(z, t), what="threshold(z, t)")
     expect_unchanged(z, result.args_after[0], what="z")
+
+
+# The contract's accuracy, in eps of z's dtype times |z| + |t|. A maximum (or np.where) is
+# exact but for t rounded to z's dtype; t + relu(z - t) in z's dtype rounds twice, z - t
+# and then + t, each by at most eps / 2 of a value below (|z| + |t|)(1 + eps): a little over
+# 1 eps in all, so 2 is the smallest whole number that holds it.
+THRESHOLD_EPS = 2
+
+
+def threshold_tolerance(z, t):
+    """The contract's bound on |threshold(z, t) - max(t, z)|, entry by entry."""
+    magnitude = np.abs(z.astype(np.float64)) + np.abs(np.asarray(t, dtype=np.float64))
+    return THRESHOLD_EPS * np.finfo(z.dtype).eps * magnitude
 
 
 def check_folding(student, weights, biases, x, t, report_args=False):

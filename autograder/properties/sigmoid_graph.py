@@ -67,7 +67,7 @@ def reciprocal_node(student, data):
     check_node(make_node(student, "Reciprocal"), "Reciprocal", None, x, grad, decoy=2 * x)
 
 
-@graded_property(PART, "chain", "Chain: forwards in order, backwards in reverse (the chain rule)",
+@graded_property(PART, "chain", "Chain: forwards in order, backwards in reverse (the chain rule), twice on one Chain",
                  uses=["Chain", "Negate", "Exp", "AddConstant", "Reciprocal"],
                  specs=chains_with_a_flip(), data=array_and_gradient(floats_between(-2, 2)))
 def chain(student, specs, data):
@@ -84,12 +84,20 @@ def chain(student, specs, data):
     chained = student.call("Chain", nodes).value
     expect_object(chained, what="Chain(nodes)")
     chained.call("forward", x + 0.5)
+    check_chain_round(chained, specs, x, grad, values[-1], expected_grad, "")
+    # A Chain may be used again: the same round on it gives the same answers.
+    check_chain_round(chained, specs, x, grad, values[-1], expected_grad, ", run a second time on the same Chain,")
+
+
+def check_chain_round(chained, specs, x, grad, expected_y, expected_grad, when):
+    """One forward(x) and backward(grad) of the student's Chain; `when` names the round in
+    what the student reads."""
     y = chained.call("forward", x).value
-    expect_array(y, shape=x.shape, dtype=np.float64, what="Chain(nodes).forward(x)")
-    expect_close(y, values[-1], rtol=1e-7, atol=SUBNORMAL_ATOL, what="Chain(nodes).forward(x)")
+    expect_array(y, shape=x.shape, dtype=np.float64, what=f"Chain(nodes).forward(x){when}")
+    expect_close(y, expected_y, rtol=1e-7, atol=SUBNORMAL_ATOL, what=f"Chain(nodes).forward(x){when}")
     grad_x = chained.call("backward", grad).value
-    expect_array(grad_x, shape=x.shape, dtype=np.float64, what="Chain(nodes).backward(grad_y)")
-    expect_close(grad_x, expected_grad, rtol=1e-7, atol=SUBNORMAL_ATOL, what="Chain(nodes).backward(grad_y)",
+    expect_array(grad_x, shape=x.shape, dtype=np.float64, what=f"Chain(nodes).backward(grad_y){when}")
+    expect_close(grad_x, expected_grad, rtol=1e-7, atol=SUBNORMAL_ATOL, what=f"Chain(nodes).backward(grad_y){when}",
                  explain=lambda: backward_order_hint(specs, x, grad, grad_x))
 
 
