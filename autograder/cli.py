@@ -195,7 +195,7 @@ def run_gradescope(args, settings):
 
     warn_if_default_secret(settings)
     try:
-        members = build_zip(args.output)
+        members = build_zip(args.output, settings)
     except IncompleteCourse as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -239,7 +239,7 @@ def run_release(args, settings):
     except EditedMaster as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    print("Wrote solutions/convnets/convnets.ipynb, assignment/convnets/ and sample_class/.")
+    print("Wrote solutions/convnets/convnets.ipynb, assignment/convnets/, sample_class/ and the reference's runs in .grading_cache/.")
     return 0
 
 
