@@ -100,12 +100,13 @@ def warn_if_default_secret(settings):
 
 
 def run_grade(args, settings):
-    from .reports.junit import junit_xml
     from .reports.markdown import markdown_summary, points_line
     from .files import write_atomically
 
     report, results = grade_into(args.submission, args.output, settings)
     if args.junit:
+        from .reports.junit import junit_xml  # xml.etree: only when asked for
+
         write_atomically(args.junit, junit_xml(results))
     if args.markdown:
         write_atomically(args.markdown, markdown_summary(results))
