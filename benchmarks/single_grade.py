@@ -3,14 +3,15 @@ run it (a process per submission): this code, cold and warm, against another rev
 
     .venv/bin/python benchmarks/single_grade.py [--rounds 5] [--baseline REVISION]
 
-Makes a scratch course folder (course_config.py, solutions/, assignment/) and, from
---baseline, a copy of that revision's package (`git archive`). Then, in each round, it
+Makes two scratch course folders (course_config.py, solutions/, assignment/), one for
+this code and one for --baseline's, of which it unpacks a copy of the package (`git
+archive`). Then, in each round, it
 grades the same notebooks in turn, the order rotated from round to round, each a process
 of its own, timed from start to exit (wall):
 
 - ada (correct), this code, cold: the course's reference runs cache removed first;
 - ada and eve (a catalogued mistake, shrinks its counterexamples), this code, warm;
-- ada and eve, the baseline's code, warm (its own cache file in the same course).
+- ada and eve, the baseline's code, warm.
 
 It prints each variant's best and median and the ratios between them, all from this one
 run: the machine's load changes absolute times between runs (see benchmarks/README.md),
@@ -75,28 +76,27 @@ def main():
     args.baseline = args.baseline or fork_point()
     scratch = Path(tempfile.mkdtemp(prefix="single-grade-", dir=ROOT / "benchmarks"))
     try:
-        (scratch / "course").mkdir()
-        (scratch / "baseline").mkdir()
-        course = scratch_course(scratch / "course")
-        baseline = exported_package(args.baseline, scratch / "baseline")
+        for folder in ("course", "baseline-course", "baseline"):
+            (scratch / folder).mkdir()
+        ours = (ROOT, scratch_course(scratch / "course"))  # (the code's folder, its course)
+        theirs = (exported_package(args.baseline, scratch / "baseline"), scratch_course(scratch / "baseline-course"))
         output = scratch / "results.json"
-        cache = course / ".grading_cache"
-        variants = {  # name: (the code's folder, student, cold)
-            "ada, cold": (ROOT, "ada", True),
-            "ada, warm": (ROOT, "ada", False),
-            "eve, warm": (ROOT, "eve", False),
-            f"ada, warm, {args.baseline}": (baseline, "ada", False),
-            f"eve, warm, {args.baseline}": (baseline, "eve", False),
+        variants = {  # name: (code and course, student, cold)
+            "ada, cold": (ours, "ada", True),
+            "ada, warm": (ours, "ada", False),
+            "eve, warm": (ours, "eve", False),
+            f"ada, warm, {args.baseline}": (theirs, "ada", False),
+            f"eve, warm, {args.baseline}": (theirs, "eve", False),
         }
-        for code, student, _ in variants.values():  # each code's cache file, before any timing
+        for (code, course), student, _ in variants.values():  # each course's cache file, before any timing
             timed_grade(code, course, student, output)
         times = {name: [] for name in variants}
         names = list(variants)
         for round_ in range(args.rounds):
             for name in names[round_ % len(names):] + names[:round_ % len(names)]:
-                code, student, cold = variants[name]
+                (code, course), student, cold = variants[name]
                 if cold:
-                    shutil.rmtree(cache)
+                    shutil.rmtree(course / ".grading_cache")
                 times[name].append(timed_grade(code, course, student, output))
                 if cold:  # the warm runs after it find the cache again
                     timed_grade(code, course, student, output)
