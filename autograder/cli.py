@@ -100,12 +100,13 @@ def warn_if_default_secret(settings):
 
 
 def run_grade(args, settings):
-    from .reports.junit import junit_xml
     from .reports.markdown import markdown_summary, points_line
     from .files import write_atomically
 
     report, results = grade_into(args.submission, args.output, settings)
     if args.junit:
+        from .reports.junit import junit_xml  # xml.etree: only when asked for
+
         write_atomically(args.junit, junit_xml(results))
     if args.markdown:
         write_atomically(args.markdown, markdown_summary(results))
@@ -195,7 +196,7 @@ def run_gradescope(args, settings):
 
     warn_if_default_secret(settings)
     try:
-        members = build_zip(args.output)
+        members = build_zip(args.output, settings)
     except IncompleteCourse as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -239,7 +240,7 @@ def run_release(args, settings):
     except EditedMaster as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    print("Wrote solutions/convnets/convnets.ipynb, assignment/convnets/ and sample_class/.")
+    print("Wrote solutions/convnets/convnets.ipynb, assignment/convnets/, sample_class/ and the reference's runs in .grading_cache/.")
     return 0
 
 

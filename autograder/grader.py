@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .config import PART_NAMES, visibility_problems
 from .properties import properties_of
 from .properties.fixtures import with_fixtures
-from .engine.reference_runs import start_reference_runs
+from .engine.reference_runs import build_reference_runs, start_reference_runs
 from .engine.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission
 from .sandbox.confinement import protections
@@ -71,6 +71,17 @@ def property_points(settings):
     return shares
 
 
+def graded_properties(settings):
+    """Every property this course grades, in order."""
+    return [prop for prop, _ in property_points(settings)]
+
+
+def build_reference_cache(settings):
+    """The course's cache file of the reference's runs (engine/reference_runs.py), built if
+    it is missing or damaged: `make release` and the Gradescope zip make it; its path."""
+    return build_reference_runs(graded_properties(settings), settings)
+
+
 def graded_parts(settings):
     """The parts this course grades: a part with no points is left out."""
     return [part for part in PART_NAMES if settings.part_points.get(part)]
@@ -127,7 +138,7 @@ def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES, rep
     a process that grades one submission only gains nothing from it. With replay the
     reference's runs come from the course's cache when it has them (engine/reference_runs.py)."""
     if replay:
-        start_reference_runs([prop for prop, _ in property_points(settings)], settings)
+        start_reference_runs(graded_properties(settings), settings)
     notes = [f"{e['label']} raised {e['error']['type']}: {e['error']['message']}" for e in loaded.cell_errors]
     tests = []
     for prop, points in property_points(settings):

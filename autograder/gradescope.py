@@ -7,7 +7,10 @@ shows /autograder/results/results.json. GRADESCOPE_ROOT moves /autograder elsewh
 (the tests grade in a scratch folder laid out the same way).
 
 The zip holds the package, course_config.py, the master and released notebooks (the
-reference and the released cells the grader needs) and requirements.lock; with
+reference and the released cells the grader needs), the reference's recorded runs
+(engine/reference_runs.py, built for the settings the zip is built with, so that no
+submission pays for recording them; they are for this Python's version, and a Gradescope
+Python of another records them again for each submission) and requirements.lock; with
 CONVNETS_COURSE_SECRET set when it is built, the secret too, which run_autograder
 exports (Gradescope has no other way to pass one).
 """
@@ -17,6 +20,7 @@ from pathlib import Path
 
 from .config import COURSE_ROOT, MASTER_NOTEBOOK, PACKAGE_PARENT, RELEASED_NOTEBOOK
 from .class_grading.roster import NoSubmission, submission_in
+from .grader import build_reference_cache
 
 SECRET_FILE = "course_secret"
 EXECUTABLE = 0o100755 << 16  # a zip member's mode: a regular file anyone may run
@@ -53,12 +57,17 @@ class IncompleteCourse(Exception):
     """A file the zip needs is not there (the message says which)."""
 
 
-def build_zip(output):
-    """Write autograder.zip to `output`; IncompleteCourse if a file it needs is missing."""
+def build_zip(output, settings):
+    """Write autograder.zip to `output` for grading with `settings`; IncompleteCourse if a
+    file it needs is missing."""
     members = zip_members()
     missing = [str(path) for path in members.values() if not path.is_file()]
     if missing:
         raise IncompleteCourse(f"cannot build the zip without {', '.join(missing)} (build it from a clone of the course)")
+    reference_runs = build_reference_cache(settings)
+    if not reference_runs.is_file():
+        raise IncompleteCourse(f"cannot write the reference's recorded runs to {reference_runs.parent}, which the zip ships")
+    members[str(reference_runs.relative_to(COURSE_ROOT))] = reference_runs
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         _add_script(archive, "setup.sh", SETUP)
         _add_script(archive, "run_autograder", RUN)

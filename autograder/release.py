@@ -1,10 +1,12 @@
 """Making the release: master notebook from its text form, nbgrader's student version,
-and the sample class built from the release."""
+the sample class built from the release, and the reference's recorded runs for the
+graders (engine/reference_runs.py)."""
 import shutil
 import tempfile
 from pathlib import Path
 
 from .config import ASSIGNMENT, NOTEBOOK, RELEASED_NOTEBOOK, SAMPLE_CLASS
+from .grader import build_reference_cache
 from .nbgrader_bridge.course import new_course
 from .notebook_source import write_master
 from .reference import notebook_json, solved_notebook
@@ -41,7 +43,7 @@ def sample_notebook(student, released):
 def make_release(settings, force=False):
     """Regenerate the master notebook (refused if it was edited by hand,
     unless `force`), assignment/ and sample_class/, with PART_POINTS' points and
-    without the parts it gives none."""
+    without the parts it gives none; then record the reference's runs for the graders."""
     write_master(settings.part_points, force=force)
     released = generate_release()
     target = RELEASED_NOTEBOOK.parent
@@ -52,3 +54,4 @@ def make_release(settings, force=False):
         folder.mkdir(parents=True, exist_ok=True)
         folder.joinpath(NOTEBOOK).write_text(sample_notebook(student, target), encoding="utf-8")
     shutil.rmtree(released.parents[1])
+    build_reference_cache(settings)

@@ -1,6 +1,7 @@
 """Gradescope: `python -m autograder gradescope` writes autograder.zip; unpacked into a
 scratch folder laid out as Gradescope's /autograder (GRADESCOPE_ROOT), its run_autograder
 grades each upload as `grade` does, and an upload it cannot grade gets 0 and the reason.
+The zip ships the reference's recorded runs, which its grader uses as they are.
 setup.sh is not run here (it installs requirements.lock from the network): run_autograder
 uses this environment's Python (CONVNETS_PYTHON)."""
 import dataclasses
@@ -14,20 +15,24 @@ import jsonschema
 import pytest
 
 from autograder.config import COURSE_ROOT, PART_NAMES
+from autograder.engine.reference_runs import cache_file
 from autograder.grader import grade_path
 from autograder.reference import solved_module
 from autograder.results import part_scores, read_results
 from autograder.sandbox.confinement import protections
 
+from tests.test_reference_runs import freshly_recorded_file
 from tests.test_reports import GRADESCOPE_SCHEMA
 
 SAMPLE_CLASS = COURSE_ROOT / "sample_class"
 ADA = SAMPLE_CLASS / "ada" / "convnets.ipynb"
 SECRET_WARNING = "warning: COURSE_SECRET is this repository's default"
+MAX_EXAMPLES = 10  # run_autograder's, and the zip's reference runs'
 
 
 def build_zip(folder, secret=None):
     environment = {k: v for k, v in os.environ.items() if k != "CONVNETS_COURSE_SECRET"}
+    environment["CONVNETS_MAX_EXAMPLES"] = str(MAX_EXAMPLES)  # built for the settings it grades with
     if secret:
         environment["CONVNETS_COURSE_SECRET"] = secret
     output = folder / "autograder.zip"
@@ -60,7 +65,8 @@ def gradescope_root(root, autograder_zip, uploads):
 def run_autograder(root):
     """Run root/run_autograder as Gradescope would, from elsewhere; (its results, its stderr)."""
     environment = {k: v for k, v in os.environ.items() if k != "CONVNETS_COURSE_SECRET"}
-    environment.update(GRADESCOPE_ROOT=str(root), CONVNETS_PYTHON=sys.executable, CONVNETS_MAX_EXAMPLES="10")
+    environment.update(GRADESCOPE_ROOT=str(root), CONVNETS_PYTHON=sys.executable,
+                       CONVNETS_MAX_EXAMPLES=str(MAX_EXAMPLES))
     run = subprocess.run([str(root / "run_autograder")], cwd=root / "submission", env=environment,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -69,7 +75,7 @@ def run_autograder(root):
     return results, run.stderr
 
 
-def test_the_zip_holds_the_scripts_the_package_and_the_course(autograder_zip):
+def test_the_zip_holds_the_scripts_the_package_and_the_course(autograder_zip, settings):
     with zipfile.ZipFile(autograder_zip) as archive:
         names = set(archive.namelist())
         modes = {name: archive.getinfo(name).external_attr >> 16 for name in ("setup.sh", "run_autograder")}
@@ -77,6 +83,8 @@ def test_the_zip_holds_the_scripts_the_package_and_the_course(autograder_zip):
             "autograder/properties/registry.py", "solutions/convnets/convnets.ipynb",
             "assignment/convnets/convnets.ipynb"} <= names
     assert not [name for name in names if "__pycache__" in name or name.startswith("sample_class")]
+    assert [name for name in names if name.startswith(".grading_cache/")] == [
+        cache_file(dataclasses.replace(settings, max_examples=MAX_EXAMPLES)).relative_to(COURSE_ROOT).as_posix()]
     assert all(mode & 0o111 for mode in modes.values())
     assert "course_secret" not in names  # none was set when it was built
 
@@ -87,12 +95,26 @@ def test_run_autograder_scores_the_sample_class_as_grade_does(tmp_path, autograd
     active = [p.name for p in protections(settings.worker_memory_mb, settings.submission_timeout) if p.active]
     notebook = SAMPLE_CLASS / student / "convnets.ipynb"
     results, stderr = run_autograder(gradescope_root(tmp_path, autograder_zip, {"convnets.ipynb": notebook}))
-    graded = grade_path(notebook, dataclasses.replace(settings, max_examples=10))  # run_autograder's
+    graded = grade_path(notebook, dataclasses.replace(settings, max_examples=MAX_EXAMPLES))  # run_autograder's
     assert part_scores(results) == {part: graded.part_score(part) for part in PART_NAMES}
     assert 0 < results["score"] < graded.max_score
     assert results["score"] == graded.score
     assert results["extra_data"]["sandbox_protections"] == active
     assert SECRET_WARNING in stderr  # for staff, in Gradescope's log
+
+
+@pytest.mark.slow
+def test_the_zip_ships_the_reference_runs_a_fresh_recording_makes_and_its_grader_uses_them(tmp_path, autograder_zip, settings):
+    root = gradescope_root(tmp_path / "root", autograder_zip, {"convnets.ipynb": ADA})
+    [shipped] = (root / "source" / ".grading_cache").iterdir()
+    before = shipped.stat()
+    results, _ = run_autograder(root)
+    assert results["score"] == sum(settings.part_points.values())
+    after = shipped.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # read, not recorded and written again
+    assert list(shipped.parent.iterdir()) == [shipped]  # nor recorded into a file of another name
+    run_autograders = dataclasses.replace(settings, max_examples=MAX_EXAMPLES)
+    assert shipped.read_bytes() == freshly_recorded_file(run_autograders, tmp_path / "fresh.bin")
 
 
 ODD_UPLOADS = {  # uploads: (the part scores as a fraction of full marks, the start of results' output)
@@ -120,6 +142,8 @@ def test_a_py_upload_is_graded_with_the_secret_set_when_the_zip_was_built(tmp_pa
     autograder_zip = build_zip(tmp_path, secret="the course's own")
     with zipfile.ZipFile(autograder_zip) as archive:
         assert archive.read("course_secret") == b"the course's own"
+        [reference_runs] = [name for name in archive.namelist() if name.startswith(".grading_cache/")]
+        assert b"the course's own" not in archive.read(reference_runs)
     results, stderr = run_autograder(gradescope_root(tmp_path / "root", autograder_zip, {"convnets.py": solved_module()}))
     assert part_scores(results) == settings.part_points
     assert SECRET_WARNING not in stderr

@@ -6,7 +6,7 @@ import pytest
 from autograder.config import COURSE_ROOT
 from autograder.engine import reference_runs, replay
 from autograder.engine.shared_runs import pack_runs, unpack_runs
-from autograder.grader import grade_path, property_points
+from autograder.grader import build_reference_cache, grade_path, graded_properties
 from autograder.results import gradescope_results
 
 
@@ -25,22 +25,29 @@ def recordings(monkeypatch):
     return recorded
 
 
-def course_properties(settings):
-    return [prop for prop, _ in property_points(settings)]
+def fresh_recording(settings):
+    """The reference's runs, recorded now in a process that had none."""
+    with replay.fresh_trees():
+        return [replay.record_reference(prop, settings.course_secret, settings.max_examples)
+                for prop in graded_properties(settings)]
+
+
+def freshly_recorded_file(settings, path):
+    """The bytes of a cache file written at `path` from a fresh recording."""
+    reference_runs.write_reference_runs(path, fresh_recording(settings))
+    return path.read_bytes()
 
 
 def start_in_a_new_process(settings):
     """What a new grader process does before its first submission; the runs it then has."""
     with replay.fresh_trees():
         replay.start_sharing()
-        reference_runs.start_reference_runs(course_properties(settings), settings)
+        reference_runs.start_reference_runs(graded_properties(settings), settings)
         return replay.take_recorded()
 
 
 def test_the_file_holds_exactly_the_runs_a_fresh_recording_makes(settings, cache, recordings):
-    with replay.fresh_trees():
-        fresh = [replay.record_reference(prop, settings.course_secret, settings.max_examples)
-                 for prop in course_properties(settings)]
+    fresh = fresh_recording(settings)
     start_in_a_new_process(settings)  # no file yet: records and writes it
     [written] = cache.iterdir()
     recordings.clear()
@@ -48,6 +55,16 @@ def test_the_file_holds_exactly_the_runs_a_fresh_recording_makes(settings, cache
     assert recordings == []  # read from the file, not recorded
     assert pack_runs(read) == pack_runs(fresh)
     assert settings.course_secret.encode() not in written.read_bytes()
+
+
+def test_building_the_cache_writes_what_a_fresh_recording_makes_in_a_process_that_has_the_runs(settings, cache, tmp_path):
+    with replay.fresh_trees():
+        reference_runs.start_reference_runs(graded_properties(settings), settings)  # this process has them
+        for path in cache.iterdir():
+            path.unlink()
+        built = build_reference_cache(settings)  # `make release`, the Gradescope zip
+    assert built.parent == cache
+    assert built.read_bytes() == freshly_recorded_file(settings, tmp_path / "fresh.bin")
 
 
 def corrupted(data, body):
@@ -74,7 +91,7 @@ def test_a_damaged_file_is_recorded_again_never_trusted(settings, cache, recordi
     path.write_bytes(corrupted(intact, lambda packed: reference_runs._checksum(packed) + b"\n" + packed)[damage])
     recordings.clear()
     start_in_a_new_process(settings)
-    assert recordings == [prop.name for prop in course_properties(settings)]
+    assert recordings == [prop.name for prop in graded_properties(settings)]
     assert path.read_bytes() == intact  # written again
 
 
@@ -90,7 +107,7 @@ def results_without_timing(path, settings):
 def test_a_warm_cache_changes_no_results(settings, cache, recordings, student):
     submission = COURSE_ROOT / "sample_class" / student / "convnets.ipynb"
     cold = results_without_timing(submission, settings)
-    assert len(recordings) == len(course_properties(settings)) and any(cache.iterdir())
+    assert len(recordings) == len(graded_properties(settings)) and any(cache.iterdir())
     recordings.clear()
     warm = results_without_timing(submission, settings)
     assert recordings == []

@@ -1,19 +1,25 @@
 """The committed notebooks are what the tools generate, and the student API is the pinned one."""
 import ast
+import dataclasses
+import os
 import re
 import shutil
 import subprocess
+import sys
 
 import nbformat
 import pytest
 
 from autograder.answer_keys import KEY_EXPRESSIONS, keys_in, normalised
 from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
+from autograder.engine.reference_runs import cache_file
 from autograder.nbgrader_bridge.preprocessor import part_of
 from autograder.notebook_source import MASTER_NOTEBOOK, TEXT_FORM, EditedMaster, build_master, notebook_text, write_master
 from autograder.properties import properties_of
 from autograder.reference import without_markers
 from autograder.release import ROSTER, SAMPLE_CLASS, generate_release, sample_notebook
+
+from tests.test_reference_runs import freshly_recorded_file
 
 RELEASE = COURSE_ROOT / "assignment" / "convnets"
 PINNED_API = {
@@ -149,6 +155,20 @@ def test_release_refuses_to_overwrite_a_hand_edited_master(tmp_path):
     assert notebook.read_text() == edited
     write_master(points, text_form, notebook, digest, force=True)
     assert "## Part one:" in notebook.read_text()
+
+
+@pytest.mark.slow
+def test_release_records_the_reference_runs_graders_read(tmp_path, settings):
+    course = tmp_path / "course"
+    shutil.copytree(COURSE_ROOT / "solutions", course / "solutions")
+    for name in ("course_config.py", "nbgrader_config.py"):
+        shutil.copy(COURSE_ROOT / name, course)
+    subprocess.run([sys.executable, "-m", "autograder", "--course", str(course), "release"],
+                   env={**os.environ, "CONVNETS_MAX_EXAMPLES": "10"}, check=True, capture_output=True)
+    released_for = dataclasses.replace(settings, max_examples=10)
+    [built] = (course / ".grading_cache").iterdir()
+    assert built.name == cache_file(released_for).name  # the same master notebook: the file graders here look for
+    assert built.read_bytes() == freshly_recorded_file(released_for, tmp_path / "fresh.bin")
 
 
 def test_make_clean_removes_only_what_it_built():

@@ -113,7 +113,7 @@ _TREES = Trees()
 @contextlib.contextmanager
 def fresh_trees():
     """Within the block this process has recorded no run yet, as a new grader process; the
-    runs it had are back after it. For tests."""
+    runs it had are back after it. For tests, and for building the reference's cache file."""
     global _TREES
     kept, _TREES = _TREES, Trees()
     try:
