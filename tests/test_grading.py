@@ -97,6 +97,16 @@ def test_a_hang_times_out_and_the_rest_is_graded(tmp_path, settings):
     assert "timed out after 1 s" in next(t.output for t in report.tests if t.name == "threshold")
 
 
+def test_grade_of_a_failing_submission_leaves_nothing_behind_to_warn_about(tmp_path):
+    """The worker template is stopped and waited for when the grader exits: a run whose
+    failures were diagnosed used to end with ResourceWarnings on stderr (an unclosed
+    socket, a template process still running)."""
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", "sample_class/cleo/convnets.ipynb", "--output",
+                          str(tmp_path / "results.json")], cwd=COURSE_ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "ResourceWarning" not in run.stderr, run.stderr
+
+
 def test_grade_command_writes_gradescope_results(reference_module, tmp_path, settings):
     output = tmp_path / "results.json"
     run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(reference_module), "--output", str(output)],

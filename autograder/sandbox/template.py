@@ -26,6 +26,7 @@ channel to the grader: it outlives the template, so that when the grader dies it
 kills the worker and removes the cgroup. The template leaves when its grader's end of the
 control socket closes, so nothing outlives the grader.
 """
+import atexit
 import ctypes
 import json
 import os
@@ -127,10 +128,20 @@ class Template:
 
     @classmethod
     def _stop(cls):
-        """Close the control socket: a template still alive leaves on reading its end."""
+        """Close the control socket and wait for the template: one still alive leaves on
+        reading its end (one that does not within a second is killed)."""
         if cls._running is not None:
-            cls._running[1].close()
+            process, control = cls._running
             cls._running = None
+            control.close()
+            try:
+                process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+atexit.register(Template._stop)  # nothing of a grader outlives it, even the process object
 
 
 def _start_template():
