@@ -55,7 +55,7 @@ def misconceptions(students):
     misconception and part, however many of its properties the misconception failed."""
     groups = {}
     for student, results in sorted(students.items()):
-        for told in results["extra_data"].get("misconceptions", []):
+        for told in results.get("extra_data", {}).get("misconceptions", []):
             who = groups.setdefault((told["misconception"], told["part"]), [])
             if student not in who:
                 who.append(student)
