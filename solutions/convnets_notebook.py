@@ -83,6 +83,9 @@ class Node:
 
     forward(x) -> y computes the output and remembers what backward will need.
     backward(grad_y) -> grad_x returns grad_y * f'(x) for the most recent forward's x.
+
+    Contract: backward may be called again after one forward, each time for that
+    forward; each node answers for its own forwards, whatever other nodes do.
     """
 
     def forward(self, x):
@@ -270,7 +273,7 @@ run_hidden_suite("sigmoid-graph", globals())
 #   float32 in, float32 out.
 # * `sigmoid_grad(s)` is the derivative written with the output: $s(1 - s)$.
 # * `Sigmoid` is the fused node: `forward` caches its output; `backward` returns
-#   `grad_y * s * (1 - s)` without calling `exp` again.
+#   `grad_y * s * (1 - s)` from that cached output, without computing the sigmoid again.
 #
 # <details><summary>Hint 1: where the formula breaks</summary>
 #

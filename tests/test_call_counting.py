@@ -2,6 +2,7 @@
 call_counter.py promises (and no more), with requests and replies checked strictly."""
 import pytest
 
+from autograder.sandbox.call_counter import SUBMISSION
 from autograder.sandbox.client import SandboxedSubmission
 from autograder.sandbox.executor import Executor
 from autograder.sandbox.inprocess import InProcessSubmission
@@ -78,7 +79,37 @@ def test_a_replaced_function_is_counted_as_what_the_module_holds_not_a_saved_ref
     assert student.call("around_the_counter", 3, count_calls=[SQUARE]).call_counts == (0,)
 
 
+OWN_FUNCTION = """
+def helper(x):
+    return x + 1
+
+also_helper = helper
+not_a_function = 3
+
+def through_both_names(x):
+    return helper(x) + also_helper(x)
+
+def helper_back():
+    return helper is also_helper and helper.__name__ == "helper"
+"""
+
+
+def test_a_function_of_the_submission_is_counted_through_its_top_level_names(student):
+    student.load([{"label": "own", "source": OWN_FUNCTION}])
+    assert student.call("through_both_names", 1, count_calls=[(SUBMISSION, "helper")]).call_counts == (2,)
+    assert student.call("helper_back").value is True
+
+
+def test_a_submission_name_not_bound_to_a_function_has_no_calls_to_count(student):
+    student.load([{"label": "own", "source": OWN_FUNCTION}])
+    counted = [(SUBMISSION, "not_a_function"), (SUBMISSION, "never_defined"), (SUBMISSION, "helper")]
+    assert student.call("through_both_names", 1, count_calls=counted).call_counts == (0, 0, 2)
+
+
 @pytest.mark.parametrize("count_calls", [
+    [(SUBMISSION, "_private")],  # not a public name
+    [(SUBMISSION, "a.b")],  # not a name
+    [("<other>", "f")],  # only SUBMISSION may stand for a module that is not a dotted name
     [("builtins", "__import__")],  # not a public attribute
     [("os; import sys", "system")],  # not a module name
     [("numpy", "exp", "again")],  # not a pair

@@ -35,11 +35,23 @@ READINGS = [
     # threshold: within 2 eps (|z| + |t|) of max(t, z), so t + relu(z - t), which rounds twice, is right
     ("threshold-via-relu", "bias-folding", None),
     ("threshold-where-cast", "bias-folding", None),
+    # backward may be called again after one forward; each node answers for its own forwards
+    ("chain-backward-pops-trace", "sigmoid-graph", "chain"),
+    ("sigmoid-node-consumes-cache", "sigmoid-gradient", "sigmoid-node"),
+    ("sigmoid-node-class-cache", "sigmoid-gradient", "sigmoid-node"),
+    # Sigmoid's backward reuses forward's output: computing the sigmoid again by any formula is wrong
+    ("sigmoid-node-recomputes-tanh", "sigmoid-gradient", "sigmoid-node-reuses-forward"),
+    # sigmoid_graph() -> Chain: an instance of a subclass of Chain is a Chain
+    ("graph-chain-subclass", "sigmoid-graph", None),
 ]
 # What the student reads, where the rule itself must be what failed (float32 biases are
 # also a little off in value).
 TOLD = {"fold-biases-take-t-dtype": "should have dtype float64, but its dtype is float32",
-        "chain-reverses-nodes-in-place": "run a second time on the same Chain"}
+        "chain-reverses-nodes-in-place": "run a second time on the same Chain",
+        "chain-backward-pops-trace": "called again after the same forward",
+        "sigmoid-node-consumes-cache": "called again after the same forward",
+        "sigmoid-node-class-cache": "with another Sigmoid's forward in between",
+        "sigmoid-node-recomputes-tanh": "called np.tanh 1 time(s), your sigmoid 1 time(s)"}
 
 
 def failed_properties(override, part, settings):

@@ -21,7 +21,7 @@ def roundtrip(value):
     arrays, handles = [], []
     data = wire.encode(value, arrays, lambda obj: handles.append(obj) or len(handles))
     header, received = wire.copy_message({"value": data}, arrays)
-    return wire.decode(header["value"], received, lambda h, name: (h, name))
+    return wire.decode(header["value"], received, lambda h, names: (h, names[0]))
 
 
 def test_arrays_scalars_tuples_and_lists_survive():
@@ -46,6 +46,18 @@ def test_objects_object_arrays_and_array_subclasses_stay_behind_handles():
 
     value = [Thing(), np.array([{}], dtype=object), np.arange(3.0).view(np.matrix)]
     assert roundtrip(value) == [(1, "Thing"), (2, "ndarray"), (3, "matrix")]
+
+
+def test_a_handle_carries_the_names_of_its_class_and_the_classes_it_inherits_from():
+    class Chain:
+        pass
+
+    class SigmoidGraph(Chain):
+        pass
+
+    arrays = []
+    data = wire.encode(SigmoidGraph(), arrays, lambda obj: 1)
+    assert wire.decode(data, arrays, lambda h, names: names) == ("SigmoidGraph", "Chain", "object")
 
 
 def test_a_value_without_a_handle_cannot_be_sent():
@@ -95,7 +107,9 @@ def test_a_header_that_is_not_a_json_object_is_refused(header):
 
 @pytest.mark.parametrize("value", [{"$array": 5}, {"$array": "0"}, {"$scalar": -1}, {"$handle": "x"}, {"$what": 1},
                                    [[[[[[{"$tuple": 3}]]]]]], {"$dict": 3}, {"$dict": [[1, 2]]}, {"$dict": [["a"]]},
-                                   {"$dict": [["a", {"$array": 9}]]}])
+                                   {"$dict": [["a", {"$array": 9}]]}, {"$handle": 1}, {"$handle": 1, "class": "Chain"},
+                                   {"$handle": 1, "class": []}, {"$handle": 1, "class": [1]},
+                                   {"$handle": 1, "class": ["Chain"] * (wire.MAX_CLASS_NAMES + 1)}])
 def test_tagged_values_that_encode_never_makes_are_refused(value):
     with pytest.raises(wire.WireError):
         wire.decode(value, [np.zeros(1)], lambda handle, name: (handle, name))

@@ -78,6 +78,9 @@ REVERSES_CHAIN_IN_PLACE = Misconception(
 GRAPH_CONSTANT = Misconception(
     "the sigmoid's graph adds the wrong constant",
     "Write 1 / (1 + e^-x) as four steps applied to x in order and compare each with your graph.")
+BACKWARD_USES_UP_FORWARD = Misconception(
+    "backward uses up or changes what forward recorded, so a second backward after the same forward is wrong",
+    "backward may be called again after one forward: does yours leave what forward stored as forward left it?")
 # --- misconceptions: sigmoid-gradient ------------------------------------------------
 EXP_OVERFLOWS = Misconception(
     "the formula computes e^-x (or e^x) where it overflows, for inputs beyond about 709 in size",
@@ -98,8 +101,11 @@ DERIVATIVE_SIGN = Misconception(
     "the sigmoid's derivative, written with its output s, has a wrong sign",
     "Differentiate 1 / (1 + e^-x) once more and express the result through sigma itself, sign by sign.")
 RECOMPUTES_EXP = Misconception(
-    "Sigmoid's backward recomputes exp instead of using the output its forward cached",
+    "Sigmoid's backward computes the sigmoid again (exp, tanh, ...) instead of using the output its forward cached",
     "The derivative can be written with the forward pass's output alone: what could forward keep for backward?")
+CACHES_ON_CLASS = Misconception(
+    "the node caches its output on the class, which every node of the class shares, not on the node itself",
+    "Two Sigmoid nodes in one network each need their own cached output: where does yours store it?")
 # --- misconceptions: bias-folding ----------------------------------------------------
 THRESHOLD_AS_MIN = Misconception(
     "the threshold caps z from above instead of from below",
@@ -257,6 +263,25 @@ class Chain(Node):
 def sigmoid_graph():
     return Chain([Negate(), Exp(), AddConstant(-1.0), Reciprocal()])
 """, because=GRAPH_CONSTANT),
+    mistake("chain-backward-pops-trace", "sigmoid-graph",
+            "Chain.backward pops a trace forward recorded: a second backward finds it empty and returns grad_y", """
+class Chain(Node):
+    def __init__(self, nodes):
+        self.nodes = list(nodes)
+        self.trace = []
+
+    def forward(self, x):
+        self.trace = []
+        for node in self.nodes:
+            x = node.forward(x)
+            self.trace.append(node)
+        return x
+
+    def backward(self, grad_y):
+        while self.trace:
+            grad_y = self.trace.pop().backward(grad_y)
+        return grad_y
+""", because=BACKWARD_USES_UP_FORWARD),
     # --- sigmoid-gradient ---------------------------------------------------------
     mistake("sigmoid-naive-overflow", "sigmoid-gradient", "the textbook 1/(1+exp(-x)) overflows for x < -709", """
 def sigmoid(x):
@@ -308,6 +333,42 @@ class Sigmoid(Node):
         return self.s * (1 - self.s)
 """, because=DROPS_UPSTREAM),
     mistake("sigmoid-node-recomputes-exp", "sigmoid-gradient", "Sigmoid.backward recomputes exp from the cached input", """
+class Sigmoid(Node):
+    def forward(self, x):
+        self.x = x
+        return sigmoid(x)
+
+    def backward(self, grad_y):
+        s = sigmoid(self.x)
+        return grad_y * s * (1 - s)
+""", because=RECOMPUTES_EXP),
+    mistake("sigmoid-node-class-cache", "sigmoid-gradient",
+            "Sigmoid caches s on the class (Sigmoid.s): a second node's forward changes the first one's backward", """
+class Sigmoid(Node):
+    def forward(self, x):
+        Sigmoid.s = sigmoid(x)
+        return Sigmoid.s
+
+    def backward(self, grad_y):
+        return grad_y * sigmoid_grad(Sigmoid.s)
+""", because=CACHES_ON_CLASS),
+    mistake("sigmoid-node-consumes-cache", "sigmoid-gradient",
+            "Sigmoid.backward turns the cached s into s * (1 - s) in place: a second backward is wrong", """
+class Sigmoid(Node):
+    def forward(self, x):
+        self.s = sigmoid(x)
+        return self.s
+
+    def backward(self, grad_y):
+        self.s *= 1 - self.s
+        return grad_y * self.s
+""", because=BACKWARD_USES_UP_FORWARD),
+    mistake("sigmoid-node-recomputes-tanh", "sigmoid-gradient",
+            "a tanh sigmoid, and Sigmoid.backward recomputes it from the cached input (no exp called)", """
+def sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
 class Sigmoid(Node):
     def forward(self, x):
         self.x = x
@@ -572,6 +633,15 @@ def fold_conv_thresholds(layers, t):
             changes["bias"] = changes["bias"] - shift
         folded.append({**layer, **changes})
     return folded
+"""),
+    variant("graph-chain-subclass", "sigmoid_graph returns a subclass of Chain that only adds a __repr__: it is a Chain "
+            "(defined inside sigmoid_graph: an entry replaces only the reference's own definitions)", """
+def sigmoid_graph():
+    class SigmoidGraph(Chain):
+        def __repr__(self):
+            return "SigmoidGraph(" + " -> ".join(type(n).__name__ for n in self.nodes) + ")"
+
+    return SigmoidGraph([Negate(), Exp(), AddConstant(1.0), Reciprocal()])
 """),
 ]
 

@@ -75,8 +75,9 @@ def expect_unchanged(before, after, *, what):
 
 
 def expect_object(value, *, class_name=None, what):
-    """`value` must be a student object (kept in the worker), of `class_name` if given."""
-    if not isinstance(value, RemoteObject) or class_name not in (None, value.class_name):
+    """`value` must be a student object (kept in the worker), of `class_name` or a class
+    inheriting from it if given."""
+    if not isinstance(value, RemoteObject) or (class_name is not None and class_name not in value.class_names):
         kind = f"a {class_name}" if class_name else "a node object"
         raise AssertionError(f"{what} should give {kind}, but it gave {shown(value, 200)}")
 

@@ -4,10 +4,16 @@ import numpy as np
 from . import oracles
 from .registry import graded_property
 from .checks import expect_array, expect_close, expect_finite, expect_no_warnings, expect_object
-from .strategies import FLOAT_DTYPES, any_finite, array_and_gradient, floats_between
+from .strategies import ANOTHER_GRADIENT, FLOAT_DTYPES, another_gradient, any_finite, array_and_gradient, floats_between
+from ..sandbox.call_counter import SUBMISSION
 
 PART = "sigmoid-gradient"
-EXP_FUNCTIONS = (("numpy", "exp"), ("math", "exp"))  # the exp a backward must not call
+# What a backward computing the sigmoid again would call, as the student reads each.
+RECOMPUTING_FUNCTIONS = {
+    ("numpy", "exp"): "np.exp", ("math", "exp"): "math.exp", ("numpy", "expm1"): "np.expm1",
+    ("numpy", "tanh"): "np.tanh", ("math", "tanh"): "math.tanh", ("numpy", "logaddexp"): "np.logaddexp",
+    (SUBMISSION, "sigmoid"): "your sigmoid",
+}
 
 
 def tolerance(dtype):
@@ -64,39 +70,46 @@ def fused_node(student):
     return node
 
 
-@graded_property(PART, "sigmoid-node", "Sigmoid node: forward is sigmoid(x), backward is grad_y * s * (1 - s)",
+@graded_property(PART, "sigmoid-node", "Sigmoid node: forward is sigmoid(x), backward is grad_y * s * (1 - s), "
+                 "each node for its own most recent forward, backward as often as asked",
                  uses=["Sigmoid"], data=array_and_gradient(any_finite(np.float64)))
 def sigmoid_node(student, data):
     x, grad = data
     expected_y = oracles.sigmoid(x)
-    node = fused_node(student)
+    node, other = fused_node(student), fused_node(student)
     node.call("forward", -x)
     y = node.call("forward", x).value
     expect_array(y, shape=x.shape, dtype=np.float64, what="Sigmoid().forward(x)")
     expect_close(y, expected_y, what="Sigmoid().forward(x)", **tolerance(np.float64))
     expect_fused_backward(node.call("backward", grad).value, x, grad)
+    # Neither the first backward nor another Sigmoid's forward, on other values (sigma' is
+    # even, so not on -x), may change what a second backward answers.
+    other.call("forward", x + 1)
+    expect_fused_backward(node.call("backward", another_gradient(grad)).value, x, another_gradient(grad),
+                          what=f"Sigmoid().backward({ANOTHER_GRADIENT}), called again after the same forward "
+                               f"with another Sigmoid's forward in between,")
 
 
-@graded_property(PART, "sigmoid-node-reuses-forward", "Sigmoid node: backward is right from the cached output, never calls exp",
-                 uses=["Sigmoid"], data=array_and_gradient(any_finite(np.float64)))
+@graded_property(PART, "sigmoid-node-reuses-forward", "Sigmoid node: backward is right from the cached output, "
+                 "never computes the sigmoid again", uses=["Sigmoid"], data=array_and_gradient(any_finite(np.float64)))
 def sigmoid_node_reuses_forward(student, data):
     x, grad = data
     node = fused_node(student)
     node.call("forward", x)
-    result = node.call("backward", grad, count_calls=EXP_FUNCTIONS)
-    exp_calls = sum(result.call_counts)
-    if exp_calls:
-        raise AssertionError(
-            f"Sigmoid().backward called exp {exp_calls} time(s); use the output cached by forward instead"
-        )
+    result = node.call("backward", grad, count_calls=list(RECOMPUTING_FUNCTIONS))
+    called = [f"{shown} {count} time(s)" for shown, count in zip(RECOMPUTING_FUNCTIONS.values(), result.call_counts) if count]
+    if called:
+        raise AssertionError(f"Sigmoid().backward called {', '.join(called)}: it computed the sigmoid again; "
+                             f"use the output cached by forward instead")
     expect_no_warnings(result, what="Sigmoid().backward(grad_y)")
     expect_fused_backward(result.value, x, grad)
 
 
-def expect_fused_backward(grad_x, x, grad):
-    """Sigmoid().backward(grad) after forward(x) must be grad * sigma'(x)."""
-    expect_array(grad_x, shape=x.shape, dtype=np.float64, what="Sigmoid().backward(grad_y)")
-    expect_finite(grad_x, what="Sigmoid().backward(grad_y)")
+def expect_fused_backward(grad_x, x, grad, what="Sigmoid().backward(grad_y)"):
+    """Sigmoid().backward(grad) after forward(x) must be grad * sigma'(x); `what` names
+    the call in what the student reads."""
+    expect_array(grad_x, shape=x.shape, dtype=np.float64, what=what)
+    expect_finite(grad_x, what=what)
     # |grad_y| <= 3 scales the derivative's absolute error by at most 3.
     expect_close(grad_x, grad * oracles.sigmoid_derivative(x), rtol=tolerance(np.float64)["rtol"],
-                 atol=3 * tolerance(np.float64)["atol"], what="Sigmoid().backward(grad_y)")
+                 atol=3 * tolerance(np.float64)["atol"], what=what)

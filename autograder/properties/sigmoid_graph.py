@@ -7,7 +7,8 @@ from . import oracles
 from .registry import graded_property
 from .fixtures import FLIP
 from .checks import expect_array, expect_close, expect_object
-from .strategies import array_and_gradient, chains_with_a_flip, floats_between, magnitudes_between
+from .strategies import (ANOTHER_GRADIENT, another_gradient, array_and_gradient, chains_with_a_flip, floats_between,
+                         magnitudes_between)
 
 PART = "sigmoid-graph"
 # One node is one floating-point operation: numpy's -x, x + c and 1/x are correctly
@@ -25,46 +26,57 @@ def make_node(student, class_name, *args):
     return node
 
 
-def check_node(node, name, constant, x, grad, decoy, rtol=NODE_RTOL):
+def check_node(student, name, constant, x, grad, decoy, rtol=NODE_RTOL):
     """forward(x) and backward(grad) of one node, after a forward on `decoy` first:
-    backward must use the most recent forward."""
-    forward, backward = oracles.NODE_MATH[name]
-    expected_y, expected_grad = forward(x, constant), backward(x, constant, grad)
+    backward must use the most recent forward; then, after another node of its class runs
+    forward on `decoy`, a second backward on another gradient must use it too."""
+    forward = oracles.NODE_MATH[name][0]
+    args = [] if constant is None else [constant]
+    node, other = make_node(student, name, *args), make_node(student, name, *args)
     node.call("forward", decoy)
     y = node.call("forward", x).value
     expect_array(y, shape=x.shape, dtype=np.float64, what=f"{name}.forward(x)")
-    expect_close(y, expected_y, rtol=rtol, atol=SUBNORMAL_ATOL, what=f"{name}.forward(x)")
+    expect_close(y, forward(x, constant), rtol=rtol, atol=SUBNORMAL_ATOL, what=f"{name}.forward(x)")
+    expect_node_backward(node, name, constant, x, grad, f"{name}.backward(grad_y)", rtol)
+    other.call("forward", decoy)
+    expect_node_backward(node, name, constant, x, another_gradient(grad), rtol=rtol,
+                         what=f"{name}.backward({ANOTHER_GRADIENT}), called again after the same forward "
+                              f"with another {name}'s forward in between,")
+
+
+def expect_node_backward(node, name, constant, x, grad, what, rtol):
+    """The student's node's backward(grad) after forward(x) must be the node's gradient."""
     grad_x = node.call("backward", grad).value
-    expect_array(grad_x, shape=x.shape, dtype=np.float64, what=f"{name}.backward(grad_y)")
-    expect_close(grad_x, expected_grad, rtol=rtol, atol=SUBNORMAL_ATOL, what=f"{name}.backward(grad_y)")
+    expect_array(grad_x, shape=x.shape, dtype=np.float64, what=what)
+    expect_close(grad_x, oracles.NODE_MATH[name][1](x, constant, grad), rtol=rtol, atol=SUBNORMAL_ATOL, what=what)
 
 
 @graded_property(PART, "negate-node", "Negate: forward gives -x, backward gives -grad_y",
                  uses=["Negate"], data=array_and_gradient(floats_between(-5, 5)))
 def negate_node(student, data):
     x, grad = data
-    check_node(make_node(student, "Negate"), "Negate", None, x, grad, decoy=x + 1)
+    check_node(student, "Negate", None, x, grad, decoy=x + 1)
 
 
 @graded_property(PART, "exp-node", "Exp: forward gives e^x, backward gives grad_y * e^x",
                  uses=["Exp"], data=array_and_gradient(floats_between(-20, 20)))
 def exp_node(student, data):
     x, grad = data
-    check_node(make_node(student, "Exp"), "Exp", None, x, grad, decoy=x + 1)
+    check_node(student, "Exp", None, x, grad, decoy=x + 1)
 
 
 @graded_property(PART, "add-constant-node", "AddConstant(c): forward gives x + c, backward passes grad_y through",
                  uses=["AddConstant"], data=array_and_gradient(floats_between(-5, 5)), c=st.floats(-10, 10))
 def add_constant_node(student, data, c):
     x, grad = data
-    check_node(make_node(student, "AddConstant", c), "AddConstant", c, x, grad, decoy=x + 1)
+    check_node(student, "AddConstant", c, x, grad, decoy=x + 1)
 
 
 @graded_property(PART, "reciprocal-node", "Reciprocal: forward gives 1/x, backward gives -grad_y / x^2",
                  uses=["Reciprocal"], data=array_and_gradient(magnitudes_between(0.1, 10)))
 def reciprocal_node(student, data):
     x, grad = data
-    check_node(make_node(student, "Reciprocal"), "Reciprocal", None, x, grad, decoy=2 * x)
+    check_node(student, "Reciprocal", None, x, grad, decoy=2 * x)
 
 
 @graded_property(PART, "chain", "Chain: forwards in order, backwards in reverse (the chain rule), twice on one Chain",
@@ -95,9 +107,19 @@ def check_chain_round(chained, specs, x, grad, expected_y, expected_grad, when):
     y = chained.call("forward", x).value
     expect_array(y, shape=x.shape, dtype=np.float64, what=f"Chain(nodes).forward(x){when}")
     expect_close(y, expected_y, rtol=1e-7, atol=SUBNORMAL_ATOL, what=f"Chain(nodes).forward(x){when}")
+    expect_chain_backward(chained, specs, x, grad, expected_grad, f"Chain(nodes).backward(grad_y){when}")
+    # backward may be called again after the same forward: another gradient, its own answer.
+    with np.errstate(all="ignore"):
+        _, second_expected = oracles.chain_forward_backward(specs, x, another_gradient(grad))
+    expect_chain_backward(chained, specs, x, another_gradient(grad), second_expected,
+                          f"Chain(nodes).backward({ANOTHER_GRADIENT}){when} called again after the same forward")
+
+
+def expect_chain_backward(chained, specs, x, grad, expected_grad, what):
+    """The student's Chain's backward(grad) after forward(x) must give `expected_grad`."""
     grad_x = chained.call("backward", grad).value
-    expect_array(grad_x, shape=x.shape, dtype=np.float64, what=f"Chain(nodes).backward(grad_y){when}")
-    expect_close(grad_x, expected_grad, rtol=1e-7, atol=SUBNORMAL_ATOL, what=f"Chain(nodes).backward(grad_y){when}",
+    expect_array(grad_x, shape=x.shape, dtype=np.float64, what=what)
+    expect_close(grad_x, expected_grad, rtol=1e-7, atol=SUBNORMAL_ATOL, what=what,
                  explain=lambda: backward_order_hint(specs, x, grad, grad_x))
 
 
@@ -116,7 +138,7 @@ def backward_order_hint(specs, x, grad, grad_x):
                  uses=["sigmoid_graph"], data=array_and_gradient(floats_between(-30, 30)))
 def sigmoid_graph(student, data):
     x, grad = data
-    expected_y, expected_grad = oracles.sigmoid(x), grad * oracles.sigmoid_derivative(x)
+    expected_y = oracles.sigmoid(x)
     graph = student.call("sigmoid_graph").value
     expect_object(graph, class_name="Chain", what="sigmoid_graph()")
     graph.call("forward", -x)
@@ -124,6 +146,9 @@ def sigmoid_graph(student, data):
     expect_array(y, shape=x.shape, dtype=np.float64, what="sigmoid_graph().forward(x)")
     # Four nodes, each a few ulps, and no cancellation for |x| <= 30: 1e-12 is generous.
     expect_close(y, expected_y, rtol=1e-12, atol=SUBNORMAL_ATOL, what="sigmoid_graph().forward(x)")
-    grad_x = graph.call("backward", grad).value
-    expect_array(grad_x, shape=x.shape, dtype=np.float64, what="sigmoid_graph().backward(grad_y)")
-    expect_close(grad_x, expected_grad, rtol=1e-12, atol=SUBNORMAL_ATOL, what="sigmoid_graph().backward(grad_y)")
+    for upstream, what in ((grad, "sigmoid_graph().backward(grad_y)"),
+                           (another_gradient(grad), f"sigmoid_graph().backward({ANOTHER_GRADIENT}), called again after "
+                                                    f"the same forward,")):
+        grad_x = graph.call("backward", upstream).value
+        expect_array(grad_x, shape=x.shape, dtype=np.float64, what=what)
+        expect_close(grad_x, upstream * oracles.sigmoid_derivative(x), rtol=1e-12, atol=SUBNORMAL_ATOL, what=what)

@@ -61,6 +61,16 @@ def array_and_gradient(draw, arrays):
     return x, grad
 
 
+ANOTHER_GRADIENT = "-grad_y"  # another_gradient, as the student reads it
+
+
+def another_gradient(grad):
+    """A second upstream gradient, for a second backward after one forward: within
+    [-3, 3] like `grad`, and 0 where it is, so that hypothesis's smallest failure of a
+    wrong derivative is still one of the first backward."""
+    return -grad
+
+
 NODE_SPECS = st.one_of(
     st.just(("Negate", None)),
     st.just(("Exp", None)),

@@ -1,10 +1,12 @@
 """Counting the calls a student's code makes to named functions during one call.
 
 A call request may name functions as (module, attribute) pairs: public attributes of
-modules already loaded where the code runs (numpy's `exp` is ("numpy", "exp")). For the
-length of the call, each attribute, and every top-level name of the submission bound to
-the same object, is replaced by a wrapper that counts its calls; then the originals are
-put back. Nothing is imported and nothing is evaluated: a request names only what is
+modules already loaded where the code runs (numpy's `exp` is ("numpy", "exp")), or, with
+the module SUBMISSION, a public top-level name of the submission itself (its `sigmoid` is
+(SUBMISSION, "sigmoid"); a name it does not bind to a callable has no calls to count).
+For the length of the call, each function, and every top-level name of the submission
+bound to the same object, is replaced by a wrapper that counts its calls; then the
+originals are put back. Nothing is imported and nothing is evaluated: a request names only what is
 there, and the names are checked before anything is looked up.
 
 What a count is worth: the wrapper lives in the worker, whose memory the student's code
@@ -21,11 +23,13 @@ import sys
 
 MAX_FUNCTIONS = 8
 MAX_NAME = 100
+SUBMISSION = "<submission>"  # the module name that stands for the submission's own top-level names
 
 
 def counted_functions(spec):
     """`spec` as a tuple of distinct (module, attribute) pairs; ValueError unless it is a
-    list of at most MAX_FUNCTIONS pairs of a dotted module name and a public attribute name."""
+    list of at most MAX_FUNCTIONS pairs of a dotted module name (or SUBMISSION) and a public
+    attribute name."""
     if type(spec) not in (list, tuple) or len(spec) > MAX_FUNCTIONS:
         raise ValueError(f"count_calls must be a list of at most {MAX_FUNCTIONS} (module, attribute) pairs")
     functions = tuple(_function(item) for item in spec)
@@ -38,7 +42,7 @@ def _function(item):
     if type(item) not in (list, tuple) or len(item) != 2 or not all(type(name) is str for name in item):
         raise ValueError("a function to count is a (module, attribute) pair of names")
     module, attribute = item
-    if len(module) > MAX_NAME or not all(part.isidentifier() for part in module.split(".")):
+    if module != SUBMISSION and (len(module) > MAX_NAME or not all(part.isidentifier() for part in module.split("."))):
         raise ValueError(f"not a module name: {module[:MAX_NAME]!r}")
     if len(attribute) > MAX_NAME or not attribute.isidentifier() or attribute.startswith("_"):
         raise ValueError(f"not a public attribute name: {attribute[:MAX_NAME]!r}")
@@ -47,28 +51,31 @@ def _function(item):
 
 class CallCounter:
     """A context manager counting, in `counts`, the calls to each function `spec` names
-    (in its order) made through the modules or the top-level names of `namespace`.
+    (in its order) made through the modules or the top-level names of `namespace`, the
+    submission's.
     Raises ValueError for a malformed spec, LookupError or AttributeError for a module
     not loaded or an attribute it lacks."""
 
     def __init__(self, spec, namespace):
         self.namespace = namespace
-        self.originals = [_original(module, attribute) for module, attribute in counted_functions(spec)]
+        self.originals = [_original(module, attribute, namespace) for module, attribute in counted_functions(spec)]
         self.counts = [0] * len(self.originals)
         self._restore = []
 
     def __enter__(self):
         for index, (module, attribute, original) in enumerate(self.originals):
             wrapper = self._counting(index, original)
-            names = [name for name, value in self.namespace.items() if value is original]
+            names = [name for name, value in self.namespace.items() if value is original] if callable(original) else []
             self._restore.append((module, attribute, original, names))
-            setattr(module, attribute, wrapper)
+            if module is not None:
+                setattr(module, attribute, wrapper)
             self.namespace.update(dict.fromkeys(names, wrapper))
         return self
 
     def __exit__(self, *exc):
         for module, attribute, original, names in reversed(self._restore):
-            setattr(module, attribute, original)
+            if module is not None:
+                setattr(module, attribute, original)
             self.namespace.update(dict.fromkeys(names, original))
         return False
 
@@ -79,8 +86,11 @@ class CallCounter:
         return counted
 
 
-def _original(module_name, attribute):
-    """(module, attribute, the attribute's value) of a module already loaded."""
+def _original(module_name, attribute, namespace):
+    """(module, attribute, the attribute's value) of a module already loaded; for
+    SUBMISSION, (None, attribute, what the submission binds to it, or None)."""
+    if module_name == SUBMISSION:
+        return None, attribute, namespace.get(attribute)
     module = sys.modules.get(module_name)
     if module is None:
         raise LookupError(f"module {module_name!r} is not loaded")

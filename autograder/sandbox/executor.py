@@ -109,7 +109,7 @@ class Executor:
         self.objects[handle] = obj
         return handle
 
-    def _lookup(self, handle, _class_name):
+    def _lookup(self, handle, _class_names):
         return self.objects[handle]
 
 

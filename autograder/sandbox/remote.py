@@ -55,8 +55,10 @@ class LoadResult:
 class RemoteObject:
     """A student object that stays on the other side; its methods are called by name."""
 
-    def __init__(self, submission, handle, class_name):
-        self.submission, self.handle, self.class_name = submission, handle, class_name
+    def __init__(self, submission, handle, class_names):
+        """`class_names`: its class's name, then the names of the classes it inherits from."""
+        self.submission, self.handle, self.class_names = submission, handle, class_names
+        self.class_name = class_names[0]
 
     def call(self, method, *args, **options):
         return self.submission._request({"handle": self.handle}, method, args, **options)
@@ -103,7 +105,7 @@ class Submission:
     def _call_result(self, reply, reply_arrays, report_args, counted):
         if reply["ok"] is not True:
             raise StudentError(reply["error"])
-        make = lambda handle, class_name: RemoteObject(self, handle, student_text(class_name, 100))  # noqa: E731
+        make = lambda handle, names: RemoteObject(self, handle, tuple(student_text(name, 100) for name in names))  # noqa: E731
         return CallResult(
             value=wire.decode(reply["value"], reply_arrays, make),
             warnings=[student_text(w, 500) for w in reply["warnings"]],

@@ -10,8 +10,9 @@ are read by a strict pattern of their header, never by np.load: nothing is unpic
 Values inside a header are JSON, with five tagged forms for what JSON lacks:
 ``{"$array": i}`` (an ndarray, part i), ``{"$scalar": i}`` (a numpy scalar, stored as
 a 0-d array), ``{"$tuple": [...]}``, ``{"$dict": [[key, value], ...]}`` (a dict with
-string keys: a network's layers) and ``{"$handle": n, "class": name}`` (an object that
-stays in the worker, decided by the sender's `keep_object`).
+string keys: a network's layers) and ``{"$handle": n, "class": [name, ...]}`` (an object
+that stays in the worker, decided by the sender's `keep_object`; the names of its class
+and of the classes it inherits from, in method resolution order, at most MAX_CLASS_NAMES).
 
 Only arrays of plain numbers and booleans (`PLAIN_DTYPES`) of at most MAX_ARRAY_ELEMENTS
 entries and MAX_ARRAY_BYTES travel as arrays; `encode` keeps any other array behind a handle.
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_PARTS = 10_000
+MAX_CLASS_NAMES = 16  # of a handle's class and the classes it inherits from
 MAX_ARRAY_ELEMENTS = 2**20  # one array's entries, as many as the grader may compute with
 MAX_ARRAY_BYTES = 8 * 2**20  # one array's data
 PLAIN_DTYPES = frozenset(np.dtype(code).newbyteorder(order).str for order in "<>"
@@ -169,7 +171,7 @@ def encode(value, arrays, keep_object):
     handle = keep_object(value)
     if handle is None:
         raise TypeError(f"a {type(value).__name__} cannot be sent over the wire")
-    return {"$handle": handle, "class": type(value).__name__}
+    return {"$handle": handle, "class": [cls.__name__ for cls in type(value).__mro__[:MAX_CLASS_NAMES]]}
 
 
 def encode_data(value, arrays):
@@ -182,12 +184,13 @@ def decode_data(data, arrays):
     return decode(data, arrays, _refuse_handle)
 
 
-def _refuse_handle(handle, class_name):
+def _refuse_handle(handle, class_names):
     raise WireError("a handle where only plain data may be")
 
 
 def decode(data, arrays, make_handle):
-    """Inverse of `encode`; `make_handle(id, class_name)` builds the local stand-in.
+    """Inverse of `encode`; `make_handle(id, class_names)` builds the local stand-in
+    (`class_names`: a tuple of the class's name and its bases', each cut to 100 characters).
     Raises WireError for anything `encode` would not have produced."""
     try:
         return _decode(data, arrays, make_handle)
@@ -216,8 +219,14 @@ def _decode_tagged(data, arrays, make_handle):
     if "$dict" in data:
         return {_key(key): _decode(v, arrays, make_handle) for key, v in data["$dict"]}
     if "$handle" in data and type(data["$handle"]) is int:
-        return make_handle(data["$handle"], str(data.get("class", "?"))[:100])
+        return make_handle(data["$handle"], _class_names(data["class"]))
     raise WireError(f"unknown tagged value {sorted(data)}")
+
+
+def _class_names(names):
+    if type(names) is not list or not 0 < len(names) <= MAX_CLASS_NAMES or not all(type(n) is str for n in names):
+        raise WireError(f"a handle's class must be a list of 1 to {MAX_CLASS_NAMES} names")
+    return tuple(name[:100] for name in names)
 
 
 def _key(key):
