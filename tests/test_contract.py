@@ -47,7 +47,7 @@ READINGS = [
 # What the student reads, where the rule itself must be what failed (float32 biases are
 # also a little off in value).
 TOLD = {"fold-biases-take-t-dtype": "should have dtype float64, but its dtype is float32",
-        "chain-reverses-nodes-in-place": "run a second time on the same Chain",
+        "chain-reverses-nodes-in-place": "reorders the chain's own list of nodes",
         "chain-backward-pops-trace": "called again after the same forward",
         "sigmoid-node-consumes-cache": "called again after the same forward",
         "sigmoid-node-class-cache": "with another Sigmoid's forward in between",
