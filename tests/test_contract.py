@@ -43,6 +43,13 @@ READINGS = [
     ("sigmoid-node-recomputes-tanh", "sigmoid-gradient", "sigmoid-node-reuses-forward"),
     # sigmoid_graph() -> Chain: an instance of a subclass of Chain is a Chain
     ("graph-chain-subclass", "sigmoid-graph", None),
+    # fold_conv_thresholds: any number of dense layers, and networks with no conv (probe w10, w11)
+    ("conv-dense-assumed-last", "conv-folding", "conv-valid"),
+    ("conv-dense-always-shifted", "conv-folding", "conv-valid"),
+    # a padded conv after two leading pools is not shifted (probe w12)
+    ("conv-refuses-after-two-pools", "conv-folding", "conv-unshifted-padding"),
+    # a refusal by a subclass of ValueError is a ValueError (probe c6)
+    ("conv-refuses-with-subclass", "conv-folding", None),
 ]
 # What the student reads, where the rule itself must be what failed (float32 biases are
 # also a little off in value).

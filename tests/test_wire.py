@@ -14,7 +14,8 @@ from hypothesis.extra import numpy as hnp
 from autograder.sandbox import wire
 from autograder.sandbox.client import SandboxedSubmission
 from autograder.sandbox.deadline import DeadlineReader
-from autograder.sandbox.remote import WorkerLost
+from autograder.sandbox.inprocess import InProcessSubmission
+from autograder.sandbox.remote import StudentError, Submission, WorkerLost
 
 
 def roundtrip(value):
@@ -389,3 +390,34 @@ def test_a_trickled_reply_ends_with_the_submissions_time(settings):
         with pytest.raises(WorkerLost, match="timed out"):
             student.call("f")
         assert time.monotonic() - started < 1.2
+
+
+class ErrorReplying(Submission):
+    """A worker that answers every call with an error record whose "classes" is `classes`
+    (left out if MISSING)."""
+    MISSING = object()
+
+    def __init__(self, classes):
+        self.classes = classes
+
+    def _exchange(self, header, arrays):
+        record = {"type": "PaddingError", "message": "padding", "traceback": ""}
+        if self.classes is not self.MISSING:
+            record["classes"] = self.classes
+        return {"ok": False, "error": record}, []
+
+
+@pytest.mark.parametrize("classes", [ErrorReplying.MISSING, None, "ValueError", [], [1], ("ValueError",), ["Exception"] * 33])
+def test_error_classes_that_are_not_a_list_of_names_are_a_malformed_reply(classes):
+    with pytest.raises(WorkerLost, match="malformed reply"):
+        ErrorReplying(classes).call("f")
+
+
+def test_an_error_of_a_subclass_is_one_of_its_base_class():
+    submission = InProcessSubmission({})
+    submission.load([{"label": "cell", "source": "class PaddingError(ValueError):\n    pass\n\n\n"
+                                                  "def f():\n    raise PaddingError('padding')\n"}])
+    with pytest.raises(StudentError) as raised:
+        submission.call("f")
+    assert raised.value.record["type"] == "PaddingError"
+    assert raised.value.is_a("ValueError") and raised.value.is_a("PaddingError") and not raised.value.is_a("TypeError")

@@ -162,6 +162,12 @@ IGNORES_PAD_VALUE = Misconception(
 REFUSES_UNSHIFTED_PADDING = Misconception(
     "a padded conv is refused where its input is not shifted",
     "Reread when the contract allows a refusal, then try a padded first conv, one after only pooling, and t = 0.")
+DENSE_ASSUMED_LAST = Misconception(
+    "a dense layer is taken to be the network's last, so it never gets the -t nor passes its shift on",
+    "Try two dense layers after the flatten: which of them has an activation after it?")
+DENSE_INPUT_ALWAYS_SHIFTED = Misconception(
+    "a dense layer's input is taken to be shifted by t even where no activation comes before it",
+    "Try a network that starts with flatten and dense: what is the first dense layer's input shifted by?")
 
 
 CATALOGUE = [
@@ -493,6 +499,63 @@ def fold_biases(weights, biases, t):
             reference_edited("fold_conv_thresholds", "shift = t if i < last else 0.0", "shift = t"), because=SHIFTS_LAST_LAYER),
     mistake("conv-dense-column-sums", "conv-folding", "a dense layer after the convs is corrected with the mean column sum",
             reference_edited("fold_conv_thresholds", 'layer["weights"].sum(axis=1)', 'layer["weights"].sum(axis=0).mean()'), because=WRONG_AXIS),
+    mistake("conv-dense-assumed-last", "conv-folding", "a dense layer is taken to be the last: it gets the correction but never the -t", """
+def fold_conv_thresholds(layers, t):
+    last_conv = max((i for i, layer in enumerate(layers) if layer["kind"] == "conv"), default=-1)
+    has_dense = any(layer["kind"] == "dense" for layer in layers)
+    folded, shift = [], 0.0
+    for i, layer in enumerate(layers):
+        new = dict(layer)
+        if layer["kind"] == "conv":
+            new["bias"] = layer["bias"] + shift * layer["kernels"].sum(axis=(1, 2, 3))
+            if layer["padding"] > 0:
+                new["pad_value"] = layer.get("pad_value", 0.0) - shift
+            shift = t if (i < last_conv or has_dense) else 0.0
+            new["bias"] = new["bias"] - shift
+        elif layer["kind"] == "dense":
+            new["bias"] = layer["bias"] + shift * layer["weights"].sum(axis=1)
+        folded.append(new)
+    return folded
+""", because=DENSE_ASSUMED_LAST),
+    mistake("conv-dense-always-shifted", "conv-folding", "a dense layer's input is taken to be shifted by t always (a conv always comes first)",
+            """
+def fold_conv_thresholds(layers, t):
+    last = max(i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense"))
+    folded, shift = [], 0.0
+    for i, layer in enumerate(layers):
+        new = dict(layer)
+        if layer["kind"] == "conv":
+            new["bias"] = layer["bias"] + shift * layer["kernels"].sum(axis=(1, 2, 3))
+            if layer["padding"] > 0:
+                new["pad_value"] = layer.get("pad_value", 0.0) - shift
+        elif layer["kind"] == "dense":
+            new["bias"] = layer["bias"] + t * layer["weights"].sum(axis=1)
+        if layer["kind"] in ("conv", "dense"):
+            shift = t if i < last else 0.0
+            new["bias"] = new["bias"] - shift
+        folded.append(new)
+    return folded
+""", because=DENSE_INPUT_ALWAYS_SHIFTED),
+    mistake("conv-refuses-after-two-pools", "conv-folding", "refuses every padded conv but layer 0 and the conv right after ONE leading pool",
+            """
+def fold_conv_thresholds(layers, t):
+    last = max(i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense"))
+    folded, shift = [], 0.0
+    for i, layer in enumerate(layers):
+        new = dict(layer)
+        if layer["kind"] == "conv":
+            after_leading_pool = i == 1 and layers[0]["kind"] in ("maxpool", "avgpool")
+            if layer["padding"] > 0 and i > 0 and not after_leading_pool and t != 0:
+                raise ValueError("zero padding after an activation cannot be folded")
+            new["bias"] = layer["bias"] + shift * layer["kernels"].sum(axis=(1, 2, 3))
+        elif layer["kind"] == "dense":
+            new["bias"] = layer["bias"] + shift * layer["weights"].sum(axis=1)
+        if layer["kind"] in ("conv", "dense"):
+            shift = t if i < last else 0.0
+            new["bias"] = new["bias"] - shift
+        folded.append(new)
+    return folded
+""", because=REFUSES_UNSHIFTED_PADDING),
     variant("sigmoid-tanh", "sigmoid via tanh, a stable identity", """
 def sigmoid(x):
     return 0.5 * (1 + np.tanh(0.5 * x))
@@ -642,6 +705,27 @@ def sigmoid_graph():
             return "SigmoidGraph(" + " -> ".join(type(n).__name__ for n in self.nodes) + ")"
 
     return SigmoidGraph([Negate(), Exp(), AddConstant(1.0), Reciprocal()])
+"""),
+    variant("conv-refuses-with-subclass", "refuses a padded conv of a shifted input with PaddingError, a subclass of ValueError", """
+def fold_conv_thresholds(layers, t):
+    class PaddingError(ValueError):
+        pass  # a padded conv after an activation: the zero padding is not shifted
+
+    last = max(i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense"))
+    folded, shift = [], 0.0
+    for i, layer in enumerate(layers):
+        new = dict(layer)
+        if layer["kind"] == "conv":
+            if layer["padding"] > 0 and shift != 0:
+                raise PaddingError(f"layer {i}: zero padding of a shifted input cannot be folded")
+            new["bias"] = layer["bias"] + shift * layer["kernels"].sum(axis=(1, 2, 3))
+        elif layer["kind"] == "dense":
+            new["bias"] = layer["bias"] + shift * layer["weights"].sum(axis=1)
+        if layer["kind"] in ("conv", "dense"):
+            shift = t if i < last else 0.0
+            new["bias"] = new["bias"] - shift
+        folded.append(new)
+    return folded
 """),
 ]
 

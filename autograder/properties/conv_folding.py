@@ -38,7 +38,7 @@ def check_conv_folding(student, layers, x, t, may_refuse=False, report_args=Fals
     try:
         result = student.call("fold_conv_thresholds", layers, t, report_args=report_args)
     except StudentError as error:
-        if may_refuse and error.record["type"] == "ValueError" and "pad" in error.record["message"].lower():
+        if may_refuse and error.is_a("ValueError") and "pad" in error.record["message"].lower():
             return None
         raise
     folded = result.value
@@ -97,7 +97,7 @@ def conv_unshifted_padding(student, network):
     try:
         check_conv_folding(student, **network)
     except StudentError as error:
-        if error.record["type"] == "ValueError":
+        if error.is_a("ValueError"):
             error.add_note(f"(A padded conv's input is not shifted when no conv or dense layer comes before it, or when "
                            f"t is 0 (here t = {network['t']!r}): its padding folds exactly, so refuse only a shifted input.)")
         raise

@@ -121,7 +121,8 @@ def per_neuron_thresholds(draw, network):
 
 
 # The padded convs whose input is not shifted, which must fold exactly (no refusal): the
-# first conv, the first conv after a leading pool, and a conv after an activation at t = 0.
+# first conv, the first conv after one or two leading pools, and a conv after an
+# activation at t = 0.
 UNSHIFTED_PADDING = st.sampled_from(["first", "after-pool", "t-zero"])
 ZERO_THRESHOLDS = thresholds(FLOAT64_FORMS, st.sampled_from([0.0, -0.0]))
 
@@ -130,18 +131,21 @@ ZERO_THRESHOLDS = thresholds(FLOAT64_FORMS, st.sampled_from([0.0, -0.0]))
 def conv_networks(draw, padding):
     """A small convnet (layer dicts, see oracles.convnet_forward), a batch x and a threshold t.
 
-    padding: "none" (every conv valid), "unshifted" (one padded conv whose input is not
-    shifted: see UNSHIFTED_PADDING) or "later" (a conv after an activation padded, and t != 0)."""
+    padding: "none" (every conv valid; sometimes no conv at all, flatten then dense
+    layers), "unshifted" (one padded conv whose input is not shifted: see
+    UNSHIFTED_PADDING) or "later" (a conv after an activation padded, and t != 0).
+    Flatten and 1 to 2 dense layers end the network sometimes, and always one without convs."""
     case = draw(UNSHIFTED_PADDING) if padding == "unshifted" else padding
-    convs = draw(integers_between(2 if case in ("later", "t-zero") else 1, 3))
+    convs = draw(integers_between(2 if case in ("later", "t-zero") else 0 if case == "none" else 1, 3))
     padded = ({0} if case in ("first", "after-pool") else
               {draw(integers_between(1, convs - 1))} if case in ("later", "t-zero") else set())
     channels, side = draw(integers_between(1, 2)), draw(integers_between(4, 7))
     x = draw(entries_within_3((draw(integers_between(1, 2)), channels, side, side)))
     layers = []
     if case == "after-pool":
-        layers.append({"kind": draw(POOLS), "size": 2})
-        side //= 2
+        for _ in range(draw(integers_between(1, 2))):
+            layers.append({"kind": draw(POOLS), "size": 2})
+            side //= 2
     for index in range(convs):
         pad = 1 if index in padded else 0
         kernel = draw(integers_between(1, min(3, side + 2 * pad)))
@@ -155,10 +159,20 @@ def conv_networks(draw, padding):
         if side >= 2 and draw(st.booleans()):
             layers.append({"kind": draw(POOLS), "size": 2})
             side //= 2
-    if draw(st.booleans()):
-        outputs = draw(integers_between(1, 3))
-        layers += [{"kind": "flatten"}, {"kind": "dense", "weights": draw(entries_within_3((outputs, channels * side * side))),
-                                         "bias": draw(entries_within_3((outputs,)))}]
+    if convs == 0 or draw(st.booleans()):
+        layers += [{"kind": "flatten"}, *draw(dense_layers(channels * side * side))]
     t = draw(ZERO_THRESHOLDS if case == "t-zero" else CONV_THRESHOLDS.filter(lambda t: t != 0) if case == "later"
              else CONV_THRESHOLDS)
     return {"layers": layers, "x": x, "t": t}
+
+
+@st.composite
+def dense_layers(draw, inputs):
+    """1 to 2 dense layer dicts, the first taking `inputs` features."""
+    layers = []
+    for _ in range(draw(integers_between(1, 2))):
+        outputs = draw(integers_between(1, 3))
+        layers.append({"kind": "dense", "weights": draw(entries_within_3((outputs, inputs))),
+                       "bias": draw(entries_within_3((outputs,)))})
+        inputs = outputs
+    return layers

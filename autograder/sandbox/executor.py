@@ -8,7 +8,7 @@ Requests and replies are wire headers (see wire.py):
   {"op": "load", "cells": [{"label", "source"}]}  ->  {"ok", "cell_errors", "defined"}
   {"op": "call", "target": {"name"} | {"handle"}, "method", "args",
    "report_args", "count_calls"}  ->  {"ok", "value", "args_after", "warnings", "call_counts"}
-                                 or {"ok": false, "error": {"type", "message", "traceback"}}
+                                 or {"ok": false, "error": {"type", "classes", "message", "traceback"}}
   (count_calls: [[module, attribute], ...], the functions whose calls to count during
   the call; call_counts: a count for each, in order; see call_counter.py)
   {"op": "forget"}  ->  {"ok"}   (drop every object handle)
@@ -25,6 +25,7 @@ from . import wire
 from .call_counter import CallCounter
 
 OUTPUT_CAP = 64 * 1024
+MRO_CAP = 32  # class names in an error record; remote.py reads no more
 
 
 class Executor:
@@ -128,13 +129,16 @@ class _CappedText(io.StringIO):
 
 
 def _error_record(error, own_files):
-    """The error's type, message and the traceback trimmed to the student's own frames."""
+    """The error's type, the names of its class and every base class (its MRO: a subclass
+    of ValueError is a ValueError), message and the traceback trimmed to the student's own
+    frames."""
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in own_files]
     lines = traceback.format_list(frames)
     if isinstance(error, SyntaxError):
         lines += traceback.format_exception_only(error)[:-1]
     return {
         "type": type(error).__name__,
+        "classes": [cls.__name__ for cls in type(error).__mro__][:MRO_CAP],
         "message": str(error)[:2000],
         "traceback": "".join(lines)[-4000:],
     }

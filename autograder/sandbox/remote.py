@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from . import wire
 from .call_counter import counted_functions
+from .executor import MRO_CAP
 from .student_text import student_text
 
 
@@ -17,6 +18,11 @@ class StudentError(Exception):
     def __init__(self, record):
         self.record = _error_record(record)
         super().__init__(f"{self.record['type']}: {self.record['message']}")
+
+    def is_a(self, class_name):
+        """Whether the error is a `class_name` or of a subclass of one (by the names of its
+        classes), as isinstance would say: a subclass of ValueError is a ValueError."""
+        return class_name in self.record["classes"]
 
     def __str__(self):
         text = f"your code raised {self.record['type']}: {self.record['message']}"
@@ -122,11 +128,20 @@ class Submission:
 
 
 def _error_record(record):
-    """A worker's error record as safe strings of bounded length (student_text); TypeError
-    if not one."""
+    """A worker's error record as safe strings of bounded length (student_text), its
+    "classes" a tuple of them; TypeError if not one."""
     if type(record) is not dict:
         raise TypeError("an error record must be a dict")
-    return {key: student_text(record.get(key, ""), limit) for key, limit in (("type", 100), ("message", 2000), ("traceback", 4000))}
+    texts = {key: student_text(record.get(key, ""), limit) for key, limit in (("type", 100), ("message", 2000), ("traceback", 4000))}
+    return dict(texts, classes=_class_names(record.get("classes")))
+
+
+def _class_names(names):
+    """An error's class names, most derived first, as student text; TypeError unless a
+    list of 1 to MRO_CAP strings."""
+    if type(names) is not list or not 1 <= len(names) <= MRO_CAP or not all(type(name) is str for name in names):
+        raise TypeError(f"an error's classes must be a list of 1 to {MRO_CAP} names")
+    return tuple(student_text(name, 100) for name in names)
 
 
 def _call_counts(counts, expected):

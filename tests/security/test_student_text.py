@@ -50,9 +50,11 @@ def test_student_text_escapes_defuses_and_caps():
 
 
 def test_error_records_from_the_worker_are_student_text():
-    error = StudentError({"type": "Value\x1bError", "message": FORGED, "traceback": "::warning::" + "t" * 10000})
+    error = StudentError({"type": "Value\x1bError", "classes": ["Value\x1bError", FORGED], "message": FORGED,
+                          "traceback": "::warning::" + "t" * 10000})
     assert forged_lines(str(error)) == []
     assert len(error.record["traceback"]) < 4100
+    assert forged_lines("\n".join(error.record["classes"])) == [] and "\x1b" not in error.record["classes"][0]
 
 
 def test_a_worker_killed_by_any_signal_gets_a_reason(settings):
