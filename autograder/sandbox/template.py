@@ -235,6 +235,7 @@ def _worker(request, worker_fd, stderr_fd, cgroup_folder):
     environment; then worker.main."""
     status = 1
     try:
+        os.dup2(stderr_fd, 2)  # first: whatever fails below is written to the worker's stderr, not the grader's
         lockdown.die_with_parent()
         if cgroup_folder is not None:
             memory_cgroup.join(cgroup_folder)
@@ -245,7 +246,6 @@ def _worker(request, worker_fd, stderr_fd, cgroup_folder):
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)
-        os.dup2(stderr_fd, 2)
         os.closerange(3, worker_fd)
         os.closerange(worker_fd + 1, os.sysconf("SC_OPEN_MAX"))
         os.environ.clear()
