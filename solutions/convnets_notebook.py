@@ -303,6 +303,7 @@ def sigmoid(x):
     Contract: no floating-point warning may escape the call (one you silence inside with
     np.errstate does not escape). Each entry is within 8 * eps * (1 + s) of the true
     value s, eps = np.finfo(x.dtype).eps: true values below 8 * eps may come out as 0.
+    x is left unmodified.
     """
     ### BEGIN SOLUTION
     x = np.asarray(x)

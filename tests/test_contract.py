@@ -43,6 +43,8 @@ READINGS = [
     ("sigmoid-node-recomputes-tanh", "sigmoid-gradient", "sigmoid-node-reuses-forward"),
     # sigmoid_graph() -> Chain: an instance of a subclass of Chain is a Chain
     ("graph-chain-subclass", "sigmoid-graph", None),
+    # sigmoid leaves x unmodified
+    ("sigmoid-in-place", "sigmoid-gradient", "sigmoid-values"),
     # fold_conv_thresholds: any number of dense layers, and networks with no conv (probe w10, w11)
     ("conv-dense-assumed-last", "conv-folding", "conv-valid"),
     ("conv-dense-always-shifted", "conv-folding", "conv-valid"),
@@ -58,7 +60,8 @@ TOLD = {"fold-biases-take-t-dtype": "should have dtype float64, but its dtype is
         "chain-backward-pops-trace": "called again after the same forward",
         "sigmoid-node-consumes-cache": "called again after the same forward",
         "sigmoid-node-class-cache": "with another Sigmoid's forward in between",
-        "sigmoid-node-recomputes-tanh": "called np.tanh 1 time(s), your sigmoid 1 time(s)"}
+        "sigmoid-node-recomputes-tanh": "called np.tanh 1 time(s), your sigmoid 1 time(s)",
+        "sigmoid-in-place": "x was modified in place"}
 
 
 def failed_properties(override, part, settings):

@@ -325,6 +325,13 @@ def sigmoid(x):
     e = np.exp(-np.abs(x32))
     return np.where(x32 >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 """, because=COMPUTES_IN_FLOAT32),
+    mistake("sigmoid-in-place", "sigmoid-gradient", "sigmoid writes its result into x", """
+def sigmoid(x):
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    x[...] = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return x
+""", because=CHANGES_INPUTS),
     mistake("sigmoid-grad-plus", "sigmoid-gradient", "sigmoid_grad returns s * (1 + s)", """
 def sigmoid_grad(s):
     return s * (1 + s)

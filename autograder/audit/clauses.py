@@ -58,6 +58,7 @@ CLAUSES = [
            "sigmoid-upcasts-float32"),
     clause("sigmoid-gradient", "sigmoid keeps x's shape", "sigmoid-values sigmoid-keeps-dtype sigmoid-no-overflow",
            "sigmoid-flattens"),
+    clause("sigmoid-gradient", "sigmoid leaves x unmodified", "sigmoid-values", "sigmoid-in-place"),
     clause("sigmoid-gradient", "sigmoid_grad(s) is s * (1 - s)", "sigmoid-grad", "sigmoid-grad-plus"),
     clause("sigmoid-gradient", "Sigmoid.backward is grad_y * s * (1 - s)", "sigmoid-node sigmoid-node-reuses-forward",
            "sigmoid-node-ignores-upstream"),

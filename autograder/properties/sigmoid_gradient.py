@@ -3,7 +3,7 @@ import numpy as np
 
 from . import oracles
 from .registry import graded_property
-from .checks import expect_array, expect_close, expect_finite, expect_no_warnings, expect_object
+from .checks import expect_array, expect_close, expect_finite, expect_no_warnings, expect_object, expect_unchanged
 from .strategies import ANOTHER_GRADIENT, FLOAT_DTYPES, another_gradient, any_finite, array_and_gradient, floats_between
 from ..sandbox.call_counter import SUBMISSION
 
@@ -25,14 +25,16 @@ def tolerance(dtype):
     return {"rtol": 8 * eps, "atol": 8 * eps}
 
 
-@graded_property(PART, "sigmoid-values", "sigmoid(x) is right for every finite float64 x, however large",
+@graded_property(PART, "sigmoid-values", "sigmoid(x) is right for every finite float64 x, however large, and leaves x alone",
                  uses=["sigmoid"], x=any_finite(np.float64))
 def sigmoid_values(student, x):
     expected = oracles.sigmoid(x)
-    y = student.call("sigmoid", x).value
+    result = student.call("sigmoid", x.copy(), report_args=True)
+    y = result.value
     expect_array(y, shape=x.shape, dtype=np.float64, what="sigmoid(x)")
     expect_finite(y, what="sigmoid(x)")
     expect_close(y, expected, what="sigmoid(x)", **tolerance(np.float64))
+    expect_unchanged(x, result.args_after[0], what="x")
 
 
 @graded_property(PART, "sigmoid-no-overflow", "sigmoid(x) is right and emits no overflow or invalid-value warning, for any finite x",
