@@ -463,8 +463,8 @@ def fold_biases(weights, biases, t):
 
     Contract: one t is a Python float, or a numpy scalar or 0-d array of either float
     dtype (never an int); part 4's per-layer t is a Python list (never a tuple or an
-    array). Each folded bias is a numpy array of its layer's bias's shape and dtype,
-    whatever t's dtype.
+    array). The weights and biases are float64 arrays; each folded bias is a float64
+    array of its layer's bias's shape, whatever t's dtype.
     """
     ### BEGIN SOLUTION
     hidden = len(weights) - 1

@@ -17,7 +17,7 @@ READINGS = [
     ("conv-refuses-at-zero-threshold", "conv-folding", "conv-unshifted-padding"),
     ("conv-refuses-after-leading-pool", "conv-folding", "conv-unshifted-padding"),
     ("conv-refuses-any-padding", "conv-folding", "conv-unshifted-padding"),
-    # fold_biases' result has the biases' dtype, whatever t's
+    # fold_biases' result is float64, as the biases are, whatever t's dtype
     ("fold-biases-take-t-dtype", "bias-folding", "fold-last-layer"),
     # one t comes in every float form; a per-layer t is a list, so checking for a list is enough
     ("fold-takes-python-float-only", "bias-folding", "fold-last-layer"),

@@ -82,7 +82,7 @@ CLAUSES = [
            "fold-shifts-last-layer"),
     clause("bias-folding", "fold_biases returns a list of one bias per layer, each of its layer's shape",
            "fold-last-layer fold-deep fold-leaves-inputs", "fold-drops-last-bias"),
-    clause("bias-folding", "each folded bias has the dtype of its layer's bias, whatever t's", "fold-last-layer fold-deep "
+    clause("bias-folding", "the weights and biases are float64; each folded bias is float64, whatever t's dtype", "fold-last-layer fold-deep "
            "fold-leaves-inputs", "fold-biases-take-t-dtype"),
     clause("bias-folding", "one t is a Python float, or a numpy scalar or 0-d array of either float dtype (never an int)",
            "fold-last-layer fold-deep fold-leaves-inputs", "fold-takes-python-float-only"),
