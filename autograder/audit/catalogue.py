@@ -525,44 +525,14 @@ def fold_conv_thresholds(layers, t):
     return folded
 """, because=DENSE_ASSUMED_LAST),
     mistake("conv-dense-always-shifted", "conv-folding", "a dense layer's input is taken to be shifted by t always (a conv always comes first)",
-            """
-def fold_conv_thresholds(layers, t):
-    last = max(i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense"))
-    folded, shift = [], 0.0
-    for i, layer in enumerate(layers):
-        new = dict(layer)
-        if layer["kind"] == "conv":
-            new["bias"] = layer["bias"] + shift * layer["kernels"].sum(axis=(1, 2, 3))
-            if layer["padding"] > 0:
-                new["pad_value"] = layer.get("pad_value", 0.0) - shift
-        elif layer["kind"] == "dense":
-            new["bias"] = layer["bias"] + t * layer["weights"].sum(axis=1)
-        if layer["kind"] in ("conv", "dense"):
-            shift = t if i < last else 0.0
-            new["bias"] = new["bias"] - shift
-        folded.append(new)
-    return folded
-""", because=DENSE_INPUT_ALWAYS_SHIFTED),
+            reference_edited("fold_conv_thresholds", 'layer["bias"] + shift * layer["weights"].sum(axis=1)',
+                             'layer["bias"] + t * layer["weights"].sum(axis=1)'), because=DENSE_INPUT_ALWAYS_SHIFTED),
     mistake("conv-refuses-after-two-pools", "conv-folding", "refuses every padded conv but layer 0 and the conv right after ONE leading pool",
-            """
-def fold_conv_thresholds(layers, t):
-    last = max(i for i, layer in enumerate(layers) if layer["kind"] in ("conv", "dense"))
-    folded, shift = [], 0.0
-    for i, layer in enumerate(layers):
-        new = dict(layer)
-        if layer["kind"] == "conv":
-            after_leading_pool = i == 1 and layers[0]["kind"] in ("maxpool", "avgpool")
-            if layer["padding"] > 0 and i > 0 and not after_leading_pool and t != 0:
-                raise ValueError("zero padding after an activation cannot be folded")
-            new["bias"] = layer["bias"] + shift * layer["kernels"].sum(axis=(1, 2, 3))
-        elif layer["kind"] == "dense":
-            new["bias"] = layer["bias"] + shift * layer["weights"].sum(axis=1)
-        if layer["kind"] in ("conv", "dense"):
-            shift = t if i < last else 0.0
-            new["bias"] = new["bias"] - shift
-        folded.append(new)
-    return folded
-""", because=REFUSES_UNSHIFTED_PADDING),
+            reference_edited("fold_conv_thresholds", 'new["pad_value"] = layer.get("pad_value", 0.0) - shift',
+                             'if i > 0 and not (i == 1 and layers[0]["kind"] in ("maxpool", "avgpool")) and t != 0:\n'
+                             '                    raise ValueError("zero padding after an activation cannot be folded")\n'
+                             '                new["pad_value"] = layer.get("pad_value", 0.0) - shift'),
+            because=REFUSES_UNSHIFTED_PADDING),
     variant("sigmoid-tanh", "sigmoid via tanh, a stable identity", """
 def sigmoid(x):
     return 0.5 * (1 + np.tanh(0.5 * x))
