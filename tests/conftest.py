@@ -5,6 +5,7 @@ import secrets
 import tempfile
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from autograder.config import load_settings
 from autograder.reference import notebook_json, solved_module, solved_notebook
@@ -17,12 +18,17 @@ os.environ[RUN_TAG] = f"tests-{os.getpid()}-{secrets.token_hex(8)}"
 @pytest.fixture(scope="session", autouse=True)
 def own_scratch_folder(tmp_path_factory):
     """This session's TMPDIR, in its pytest folder: what it and the graders it starts put in
-    the temporary folder is never among another run's files in /tmp."""
+    the temporary folder is never among another run's files in /tmp. hypothesis keeps its
+    files (a cache of unicode tables) there too, not in the course folder, where the red
+    team sees every file that changes."""
     folder = tmp_path_factory.mktemp("tmp", numbered=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TMPDIR", str(folder))
         patch.setattr(tempfile, "tempdir", None)  # gettempdir() asks TMPDIR again
+        patch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", str(folder / "hypothesis"))
+        set_hypothesis_home_dir(folder / "hypothesis")
         yield folder
+    set_hypothesis_home_dir(None)
 
 
 @pytest.fixture(scope="session")

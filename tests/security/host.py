@@ -19,7 +19,9 @@ Whose a process is:
 its PID namespace and only its name tells it apart, as before these checks knew of runs.)
 Files and IPC objects carry no tag: in the shared folders only what a worker could have
 made counts (its owner says), and the grader's own scratch files, which all go to the
-session's TMPDIR, are compared there whole.
+session's TMPDIR, are compared there whole. In the course folder every file counts, but for
+one kind that another run may add: the graders' cache file of a grading with other settings
+(engine/reference_runs.py), when it appears, the grader's user's (see course_changes).
 """
 import os
 import tempfile
@@ -27,11 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.config import COURSE_ROOT
+from autograder.engine.reference_runs import CACHE_FOLDER
 from autograder.sandbox import memory_cgroup
 from autograder.sandbox.confinement import RUN_TAG, WORKER_SLOTS, WORKER_UID_BASE, can_drop_privileges
 from autograder.sandbox.template import TEMPLATE_NAME, WORKER_NAME
 
 SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where anyone may write
+
+
+def a_workers_user(uid):
+    return WORKER_UID_BASE <= uid < WORKER_UID_BASE + WORKER_SLOTS
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ class Ownership:
                 and process.name != WORKER_NAME)
 
     def sandboxed(self, process):
-        return WORKER_UID_BASE <= process.uid < WORKER_UID_BASE + WORKER_SLOTS or process.name == WORKER_NAME
+        return a_workers_user(process.uid) or process.name == WORKER_NAME
 
     def ours(self, pid):
         """Whether the process `pid` is this run's (see the module's docstring). One gone
@@ -127,18 +134,30 @@ def host_state():
         subfolders[:] = [d for d in subfolders if d not in (".git", "__pycache__")]
         for name in files:
             info = os.lstat(os.path.join(folder, name))
-            course[os.path.join(folder, name)] = (info.st_size, info.st_mtime_ns)
+            course[os.path.join(folder, name)] = (info.st_size, info.st_mtime_ns, info.st_uid)
     shared = {folder: shared_entries(folder) for folder in [*SHARED_FOLDERS, str(Path.home())] if os.path.isdir(folder)}
     shared["scratch"] = sorted(os.listdir(tempfile.gettempdir()))  # this session's own TMPDIR
     return {"course": course, "shared": shared, "listening": listening_ports(), "sysvipc": system_v_objects(),
             "cgroups": leftover_cgroups()}
 
 
+def course_changes(before, after, own_cache_file):
+    """Paths in the course that changed, appeared or went between two host_states, but for
+    a graders' cache file other than `own_cache_file` (the one this run's graders read)
+    that appeared, not owned by a worker's user: another run grading with other settings
+    writes its own there. Any file that was there counts, the cache's included."""
+    def another_runs_cache(path):
+        return (path not in before and Path(path).parent == CACHE_FOLDER and Path(path) != own_cache_file
+                and Path(path).name.startswith("reference-runs-") and not a_workers_user(after[path][2]))
+
+    return {path for path in before.keys() | after.keys()
+            if before.get(path) != after.get(path) and not (path in after and another_runs_cache(path))}
+
+
 def made_by_a_worker(uid):
     """Whether a file or IPC object owned by `uid` may be a worker's: one of a worker's users,
     or the grader's when workers have no user of their own."""
-    return WORKER_UID_BASE <= uid < WORKER_UID_BASE + WORKER_SLOTS or (
-        uid == os.geteuid() and not can_drop_privileges())
+    return a_workers_user(uid) or (uid == os.geteuid() and not can_drop_privileges())
 
 
 def shared_entries(folder):

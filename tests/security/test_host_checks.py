@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,9 @@ from autograder.sandbox.client import SandboxedSubmission
 from autograder.sandbox.confinement import RUN_TAG, WORKER_UID_BASE, can_drop_privileges
 from autograder.sandbox.template import WORKER_NAME
 
-from .host import leftover_cgroups, leftover_workers, listening_ports, processes, shared_entries
+from autograder.engine.reference_runs import CACHE_FOLDER
+
+from .host import course_changes, leftover_cgroups, leftover_workers, listening_ports, processes, shared_entries
 
 A_CHILD = [{"label": "child", "source": "import os, time\nif os.fork() == 0:\n    time.sleep(300)\n"}]
 OTHER_GRADER = f"""
@@ -85,3 +88,19 @@ def test_a_shared_folder_counts_what_a_worker_could_have_made(tmp_path):
     (tmp_path / "a-workers").touch()
     os.chown(tmp_path / "a-workers", WORKER_UID_BASE, WORKER_UID_BASE)
     assert shared_entries(tmp_path) == ["a-workers"]
+
+
+def test_in_the_course_only_another_gradings_cache_file_may_appear():
+    own, other = str(CACHE_FOLDER / "reference-runs-own.bin"), str(CACHE_FOLDER / "reference-runs-other.bin")
+    config = str(CACHE_FOLDER.parent / "course_config.py")
+    before = {own: (100, 1, 0), config: (50, 1, 0)}
+    grader = os.geteuid()
+    assert course_changes(before, {**before, other: (100, 2, grader)}, Path(own)) == set()
+    assert course_changes(before, {**before, other: (100, 2, WORKER_UID_BASE)}, Path(own)) == {other}
+    assert course_changes(before, {**before, own: (100, 2, 0)}, Path(own)) == {own}  # rewritten
+    assert course_changes({config: (50, 1, 0)}, before, Path(own)) == {own}  # its own appearing
+    assert course_changes(before, {config: (50, 1, 0)}, Path(own)) == {own}  # removed
+    assert course_changes({**before, other: (100, 2, grader)}, before, Path(own)) == {other}  # another's removed
+    assert course_changes(before, {**before, config: (51, 2, 0)}, Path(own)) == {config}
+    stray = str(CACHE_FOLDER / "notes.txt")
+    assert course_changes(before, {**before, stray: (1, 2, grader)}, Path(own)) == {stray}

@@ -27,7 +27,7 @@ import pytest
 
 from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
 from autograder.engine import replay
-from autograder.engine.reference_runs import start_reference_runs
+from autograder.engine.reference_runs import cache_file, start_reference_runs
 from autograder.grader import property_points
 from autograder.nbgrader_bridge.command import nbgrader
 from autograder.nbgrader_bridge.course import new_course, open_gradebook
@@ -38,7 +38,7 @@ from autograder.results import part_scores
 from autograder.submission import RELEASED_NOTEBOOK
 
 from .attacks import ATTACKS, HONEST
-from .host import host_state, leftover_workers
+from .host import course_changes, host_state, leftover_workers
 from .test_student_text import forged_lines
 
 pytestmark = pytest.mark.slow  # every attack graded through grade, nbgrader and grade-class
@@ -296,9 +296,7 @@ def test_the_red_team_is_big_enough():
 def test_nothing_is_left_behind(before, by_command, by_nbgrader, by_class_run, listener, marker):
     assert leftover_workers() == []
     after = host_state()
-    changed = {path for path in before["course"].keys() | after["course"].keys()
-               if before["course"].get(path) != after["course"].get(path)}
-    assert changed == set()
+    assert course_changes(before["course"], after["course"], cache_file(load_settings())) == set()
     assert after["shared"] == before["shared"]
     assert after["listening"] == before["listening"]
     assert after["sysvipc"] == before["sysvipc"]
