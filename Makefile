@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+# Three pytest workers (pytest-xdist), a test file each at a time, so that its module's
+# fixtures (the red team's gradings, the audit) are made once, handed out in collection
+# order (tests/conftest.py puts the longest first). `make test PARALLEL=` runs in one process.
+PARALLEL ?= -n 3 --dist loadfile --no-loadscope-reorder
 
 .PHONY: setup demo exchange-demo test quick audit release clean
 
@@ -27,11 +31,11 @@ exchange-demo: setup
 
 test: setup
 	$(PY) -m ruff check --no-cache .
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
 
 quick: setup
 	$(PY) -m ruff check --no-cache .
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest $(PARALLEL) -m "not slow"
 
 audit: setup
 	$(PY) -m autograder audit
