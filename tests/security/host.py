@@ -19,10 +19,12 @@ Whose a process is:
 its PID namespace and only its name tells it apart, as before these checks knew of runs.)
 Files and IPC objects carry no tag: in the shared folders only what a worker could have
 made counts (its owner says), and the grader's own scratch files, which all go to the
-session's TMPDIR, are compared there whole. In the course folder every file counts, but for
-one kind that another run may add: the graders' cache file of a grading with other settings
-(engine/reference_runs.py), when it appears, the grader's user's (see course_changes).
+session's TMPDIR, are compared there whole. In the course folder every file counts but the
+graders' cache files of gradings with other settings (engine/reference_runs.py), which
+other runs write, unless a worker's user owns one; the cache file this run's graders read
+counts by its bytes (see course_changes).
 """
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -133,8 +135,9 @@ def host_state():
     for folder, subfolders, files in os.walk(COURSE_ROOT):
         subfolders[:] = [d for d in subfolders if d not in (".git", "__pycache__")]
         for name in files:
-            info = os.lstat(os.path.join(folder, name))
-            course[os.path.join(folder, name)] = (info.st_size, info.st_mtime_ns, info.st_uid)
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            course[path] = (info.st_size, _cache_digest(path) if Path(folder) == CACHE_FOLDER else info.st_mtime_ns, info.st_uid)
     shared = {folder: shared_entries(folder) for folder in [*SHARED_FOLDERS, str(Path.home())] if os.path.isdir(folder)}
     shared["scratch"] = sorted(os.listdir(tempfile.gettempdir()))  # this session's own TMPDIR
     return {"course": course, "shared": shared, "listening": listening_ports(), "sysvipc": system_v_objects(),
@@ -143,15 +146,23 @@ def host_state():
 
 def course_changes(before, after, own_cache_file):
     """Paths in the course that changed, appeared or went between two host_states, but for
-    a graders' cache file other than `own_cache_file` (the one this run's graders read)
-    that appeared, not owned by a worker's user: another run grading with other settings
-    writes its own there. Any file that was there counts, the cache's included."""
+    the graders' cache folder, where only a worker's user's file and `own_cache_file` (the
+    one this run's graders read) count, the latter by its bytes: other runs' graders write
+    their gradings' files there, and write this one again, byte for byte, if two of them
+    found it missing at once."""
     def another_runs_cache(path):
-        return (path not in before and Path(path).parent == CACHE_FOLDER and Path(path) != own_cache_file
-                and Path(path).name.startswith("reference-runs-") and not a_workers_user(after[path][2]))
+        return (Path(path).parent == CACHE_FOLDER and Path(path) != own_cache_file
+                and not (path in after and a_workers_user(after[path][2])))
 
-    return {path for path in before.keys() | after.keys()
-            if before.get(path) != after.get(path) and not (path in after and another_runs_cache(path))}
+    return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path) and not another_runs_cache(path)}
+
+
+def _cache_digest(path):
+    """The digest of a graders' cache file's bytes ('' if it went meanwhile: a temporary file)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
 
 
 def made_by_a_worker(uid):

@@ -90,17 +90,20 @@ def test_a_shared_folder_counts_what_a_worker_could_have_made(tmp_path):
     assert shared_entries(tmp_path) == ["a-workers"]
 
 
-def test_in_the_course_only_another_gradings_cache_file_may_appear():
+def test_in_the_course_only_another_gradings_cache_file_may_change():
     own, other = str(CACHE_FOLDER / "reference-runs-own.bin"), str(CACHE_FOLDER / "reference-runs-other.bin")
-    config = str(CACHE_FOLDER.parent / "course_config.py")
-    before = {own: (100, 1, 0), config: (50, 1, 0)}
+    config, writing = str(CACHE_FOLDER.parent / "course_config.py"), str(CACHE_FOLDER / ".reference-runs-other.bin.x1")
     grader = os.geteuid()
-    assert course_changes(before, {**before, other: (100, 2, grader)}, Path(own)) == set()
-    assert course_changes(before, {**before, other: (100, 2, WORKER_UID_BASE)}, Path(own)) == {other}
-    assert course_changes(before, {**before, own: (100, 2, 0)}, Path(own)) == {own}  # rewritten
-    assert course_changes({config: (50, 1, 0)}, before, Path(own)) == {own}  # its own appearing
-    assert course_changes(before, {config: (50, 1, 0)}, Path(own)) == {own}  # removed
-    assert course_changes({**before, other: (100, 2, grader)}, before, Path(own)) == {other}  # another's removed
-    assert course_changes(before, {**before, config: (51, 2, 0)}, Path(own)) == {config}
-    stray = str(CACHE_FOLDER / "notes.txt")
+    before = {own: (100, "digest", grader), config: (50, 1, grader)}
+    assert course_changes(before, {**before, other: (100, "b", grader)}, Path(own)) == set()
+    assert course_changes(before, {**before, other: (100, "b", WORKER_UID_BASE)}, Path(own)) == {other}
+    assert course_changes({**before, other: (100, "b", grader)}, {**before, other: (100, "c", grader)}, Path(own)) == set()
+    assert course_changes({**before, other: (100, "b", grader)}, before, Path(own)) == set()  # another run's `make clean`
+    assert course_changes({**before, writing: (0, "", grader)}, before, Path(own)) == set()  # another's write in flight
+    assert course_changes(before, {**before, own: (100, "digest", grader)}, Path(own)) == set()  # written again, same bytes
+    assert course_changes(before, {**before, own: (100, "other", grader)}, Path(own)) == {own}
+    assert course_changes({config: (50, 1, grader)}, before, Path(own)) == {own}  # its own appearing
+    assert course_changes(before, {config: (50, 1, grader)}, Path(own)) == {own}  # removed
+    assert course_changes(before, {**before, config: (51, 2, grader)}, Path(own)) == {config}
+    stray = str(CACHE_FOLDER.parent / "notes.txt")
     assert course_changes(before, {**before, stray: (1, 2, grader)}, Path(own)) == {stray}
