@@ -11,7 +11,9 @@ of its own, timed from start to exit (wall):
 
 - ada (correct), this code, cold: the course's reference runs cache removed first;
 - ada and eve (a catalogued mistake, shrinks its counterexamples), this code, warm;
-- ada and eve, the baseline's code, warm.
+- ada and eve, the baseline's code, warm;
+- this code's imports alone (`python -c "import autograder.cli, autograder.grader"`): the
+  floor under any `grade` process, which imports them before it looks at the notebook.
 
 It prints each variant's best and median and the ratios between them, all from this one
 run: the machine's load changes absolute times between runs (see benchmarks/README.md),
@@ -68,6 +70,13 @@ def timed_grade(code, course, student, output):
     return seconds
 
 
+def timed_imports(code):
+    """Seconds of a process of `code`'s folder that imports what `grade` imports, and exits."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import autograder.cli, autograder.grader"], cwd=code, check=True)
+    return time.perf_counter() - started
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
@@ -87,9 +96,11 @@ def main():
             "eve, warm": (ours, "eve", False),
             f"ada, warm, {args.baseline}": (theirs, "ada", False),
             f"eve, warm, {args.baseline}": (theirs, "eve", False),
+            "imports only": (ours, None, False),
         }
         for (code, course), student, _ in variants.values():  # each course's cache file, before any timing
-            timed_grade(code, course, student, output)
+            if student:
+                timed_grade(code, course, student, output)
         times = {name: [] for name in variants}
         names = list(variants)
         for round_ in range(args.rounds):
@@ -97,7 +108,7 @@ def main():
                 (code, course), student, cold = variants[name]
                 if cold:
                     shutil.rmtree(course / ".grading_cache")
-                times[name].append(timed_grade(code, course, student, output))
+                times[name].append(timed_grade(code, course, student, output) if student else timed_imports(code))
                 if cold:  # the warm runs after it find the cache again
                     timed_grade(code, course, student, output)
         report(times, args.baseline, os.getloadavg())
@@ -116,6 +127,7 @@ def report(times, baseline, load):
         print(f"{student} warm, {baseline} / this code:{' ' * max(1, 18 - len(baseline))}"
               f"{median[f'{student}, warm, {baseline}'] / median[f'{student}, warm']:.2f}x")
     print(f"goals: ada warm < 0.3 s: {median['ada, warm']:.3f} s; eve warm < 1 s: {median['eve, warm']:.3f} s (medians)")
+    print(f"imports alone / ada warm:                 {median['imports only'] / median['ada, warm']:.2f}")
 
 
 if __name__ == "__main__":
