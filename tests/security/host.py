@@ -199,13 +199,16 @@ def system_v_objects():
 def leftover_cgroups():
     """Workers' cgroups (memory_cgroup.py) in the grader's that this run made: each must go
     with its worker. A cgroup is named after the process that made it (its keeper, or a
-    grader's probe); one whose maker is gone is a leftover of every run."""
+    grader's probe); one whose maker is gone is a leftover of every run. Other runs make
+    and remove theirs meanwhile, so the cgroups are listed before the processes are looked
+    at (each listed one's maker was there to see) and counted only if still there after
+    (a maker that removed its cgroup and left meanwhile left nothing)."""
     found = memory_cgroup.grader_folder()
     if found is None:
         return []
+    listed = [entry for entry in os.listdir(found[0]) if entry.startswith(memory_cgroup.PREFIX)]
     ownership = Ownership()
-    return sorted(entry for entry in os.listdir(found[0])
-                  if entry.startswith(memory_cgroup.PREFIX) and ownership.ours(_maker(entry)))
+    return sorted(entry for entry in listed if ownership.ours(_maker(entry)) and (found[0] / entry).exists())
 
 
 def _maker(cgroup):
