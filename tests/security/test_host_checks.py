@@ -1,7 +1,8 @@
 """The host checks (host.py) see this run only: another grader's live worker, cgroup and
 listening port are none of its business, nor another program's files in /tmp, while this
 run's worker is found, even one whose code claims to be another run's template, and so is
-a file a worker could have made."""
+a file a worker could have made. In the course folder, other runs' graders may write their
+cache files; the one this run's graders read may change in no byte."""
 import os
 import socket
 import subprocess
@@ -10,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from autograder.engine.reference_runs import CACHE_FOLDER
 from autograder.sandbox import memory_cgroup
 from autograder.sandbox.client import SandboxedSubmission
 from autograder.sandbox.confinement import RUN_TAG, WORKER_UID_BASE, can_drop_privileges
 from autograder.sandbox.template import WORKER_NAME
-
-from autograder.engine.reference_runs import CACHE_FOLDER
 
 from .host import course_changes, leftover_cgroups, leftover_workers, listening_ports, processes, shared_entries
 
