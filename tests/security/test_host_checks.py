@@ -17,6 +17,7 @@ from autograder.sandbox.client import SandboxedSubmission
 from autograder.sandbox.confinement import RUN_TAG, WORKER_UID_BASE, can_drop_privileges
 from autograder.sandbox.template import WORKER_NAME
 
+from . import host
 from .host import course_changes, leftover_cgroups, leftover_workers, listening_ports, processes, shared_entries
 
 A_CHILD = [{"label": "child", "source": "import os, time\nif os.fork() == 0:\n    time.sleep(300)\n"}]
@@ -107,3 +108,40 @@ def test_in_the_course_only_another_gradings_cache_file_may_change():
     assert course_changes(before, {**before, config: (51, 2, grader)}, Path(own)) == {config}
     stray = str(CACHE_FOLDER.parent / "notes.txt")
     assert course_changes(before, {**before, stray: (1, 2, grader)}, Path(own)) == {stray}
+
+
+def another_runs_process():
+    """A process of another run (its own tag), sleeping until killed."""
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"], env={**os.environ, RUN_TAG: OTHER_TAG})
+
+
+def test_a_cgroup_another_run_makes_or_removes_while_the_check_looks_is_no_leftover(monkeypatch):
+    found = memory_cgroup.grader_folder()
+    if found is None:
+        pytest.fail("the red team runs where workers get memory cgroups (CI does)")
+    leaving = another_runs_process()
+    removed = found[0] / f"{memory_cgroup.PREFIX}{leaving.pid}"
+    removed.mkdir()
+    made, arriving = [], []
+    look_at_processes = host.Ownership.__init__
+
+    def others_meanwhile(ownership):
+        """While the check looks at the processes, one of another run removes its cgroup and
+        leaves, and one of another run starts and makes its own."""
+        memory_cgroup.remove(removed)
+        leaving.kill()
+        leaving.wait()
+        look_at_processes(ownership)
+        arriving.append(another_runs_process())
+        made.append(found[0] / f"{memory_cgroup.PREFIX}{arriving[0].pid}")
+        made[0].mkdir()
+
+    monkeypatch.setattr(host.Ownership, "__init__", others_meanwhile)
+    try:
+        assert leftover_cgroups() == []
+    finally:  # each cgroup before its maker, as a keeper does: a concurrent check sees no leftover
+        for folder in [removed, *made]:
+            memory_cgroup.remove(folder)
+        for process in [leaving, *arriving]:
+            process.kill()
+            process.wait()
