@@ -142,8 +142,8 @@ def marker():
 def before(listener):
     """The host before the attacks: after the listener opened (its port is no leftover), and
     after the grader wrote the course's cache of the reference's runs for these settings
-    (.grading_cache/, engine/reference_runs.py), so that grading only reads it: any change
-    to it during the attacks shows in test_nothing_is_left_behind, as any other file's."""
+    (.grading_cache/, engine/reference_runs.py), so that grading only reads it: a change to
+    its bytes during the attacks shows in test_nothing_is_left_behind (host.course_changes)."""
     settings = load_settings()
     with replay.fresh_trees():
         start_reference_runs([prop for prop, _ in property_points(settings)], settings)
