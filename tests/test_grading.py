@@ -10,6 +10,7 @@ from autograder.audit.catalogue import CATALOGUE
 from autograder.config import COURSE_ROOT, PART_NAMES
 from autograder.engine import replay, runner, seeding
 from autograder.grader import grade_path
+from autograder.properties import properties_of
 from autograder.reference import solved_module
 from autograder.results import gradescope_results
 
@@ -176,12 +177,13 @@ def test_examples_do_not_depend_on_which_local_modules_are_loaded(tmp_path):
     (seeding.py turns that off): a module full of float literals changes nothing."""
     from hypothesis.internal.conjecture import providers
 
-    assert providers._get_local_constants() == seeding._NO_LOCAL_CONSTANTS
+    seeding.under_hypothesis(properties_of("bias-folding")[0], lambda **inputs: None, "secret", 1)  # as before a run
+    assert providers._get_local_constants() == seeding.no_local_constants()
     (tmp_path / "many_literals.py").write_text("VALUES = [0.123456789, -7.25e300, 31337.5, 1e-310]\n")
     sys.path.insert(0, str(tmp_path))
     try:
         __import__("many_literals")
-        assert providers._get_local_constants() == seeding._NO_LOCAL_CONSTANTS
+        assert providers._get_local_constants() == seeding.no_local_constants()
     finally:
         sys.path.remove(str(tmp_path))
 

@@ -1,6 +1,9 @@
 """The reference's recorded runs kept on disk (engine/reference_runs.py): the file holds
 exactly the runs a fresh recording makes, a damaged file is recorded again and never
 trusted, and a warm cache changes no student's results."""
+import subprocess
+import sys
+
 import pytest
 
 from autograder.config import COURSE_ROOT
@@ -112,3 +115,15 @@ def test_a_warm_cache_changes_no_results(settings, cache, recordings, student):
     warm = results_without_timing(submission, settings)
     assert recordings == []
     assert warm == cold
+
+
+def test_a_correct_submission_replayed_from_the_file_is_graded_without_importing_hypothesis(settings, tmp_path):
+    """hypothesis is imported only when a property runs under it (properties/lazy_hypothesis.py):
+    `grade` of a correct submission, the reference's runs read from the file, never does."""
+    build_reference_cache(settings)  # the file, as `make release` leaves it
+    script = ("import sys; from autograder.console import main; status = main(sys.argv[1:]); "
+              "print('hypothesis imported:', 'hypothesis' in sys.modules); sys.exit(status)")
+    graded = subprocess.run([sys.executable, "-c", script, "grade", str(COURSE_ROOT / "sample_class" / "ada" / "convnets.ipynb"),
+                             "--output", str(tmp_path / "results.json")], cwd=COURSE_ROOT, capture_output=True, text=True)
+    assert graded.returncode == 0, graded.stderr
+    assert graded.stdout.splitlines()[-2:] == ["Points 130/130", "hypothesis imported: False"]

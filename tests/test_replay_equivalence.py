@@ -9,6 +9,7 @@ from autograder import grader
 from autograder.audit.catalogue import CATALOGUE
 from autograder.engine import replay, runner
 from autograder.properties import properties_of
+from autograder.properties.lazy_hypothesis import Rejected
 from autograder.reference import reference_definitions, reference_submission, solved_module
 
 PART = "bias-folding"
@@ -182,3 +183,15 @@ def test_hypothesis_drawing_otherwise_than_the_walk_is_refused(walked, settings,
         answers = (*answers, answers[-1])
     with pytest.raises(replay.NotExact):
         runner._run_hypothesis(prop, NeverAsked(), settings.course_secret, settings.max_examples, answers)
+
+
+def test_a_walk_that_met_rejections_is_answered_to_hypothesis_as_its_own(settings):
+    """chain rejects some examples with assume(); walked outside hypothesis they raise the
+    grader's Rejected, and a hypothesis run told of them must see its own rejections."""
+    prop = next(p for p in properties_of("sigmoid-graph") if p.name == "chain")
+    with replay.fresh_trees():
+        run = replay.record_reference(prop, settings.course_secret, settings.max_examples)
+    walked = [(digest, *replay.run_example(prop, reference_submission(), inputs)) for inputs, digest, _ in run.examples]
+    assert any(isinstance(error, Rejected) for _, _, error in walked)
+    answers = tuple(replay.Answer(digest, outcome, error) for digest, outcome, error in walked)
+    assert runner._run_hypothesis(prop, NeverAsked(), settings.course_secret, settings.max_examples, answers).passed

@@ -20,10 +20,10 @@ import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
-from hypothesis.errors import UnsatisfiedAssumption
 
 from ..audit.catalogue import CATALOGUE
 from ..properties.checks import comparisons
+from ..properties.lazy_hypothesis import is_rejection
 from ..reference import reference_submission
 from ..sandbox.remote import StudentError
 from .replay import PASSED, REJECTED, run_example
@@ -59,7 +59,7 @@ def ending_of(error, compared):
     not its text: that is the code's own), or another failed check (its message)."""
     if error is None:
         return PASSED
-    if isinstance(error, UnsatisfiedAssumption):
+    if is_rejection(error):
         return REJECTED
     if isinstance(error, StudentError):
         return ("raised", error.record["type"])

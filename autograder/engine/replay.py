@@ -27,12 +27,9 @@ as text, the ending), so the grader processes of a class run share theirs
 import contextlib
 import copy
 import hashlib
-import warnings
 from dataclasses import dataclass, field
 
-from hypothesis.errors import HypothesisDeprecationWarning, UnsatisfiedAssumption
-from hypothesis.internal.escalation import InterestingOrigin
-
+from ..properties.lazy_hypothesis import assume, is_rejection
 from ..reference import reference_submission
 from ..sandbox import wire
 from .seeding import under_hypothesis
@@ -130,7 +127,10 @@ def recorded_steps():
 def outcome_of(error):
     """REJECTED for a failed assume(), else the failure's origin as hypothesis tells them
     apart (exception type and place), written out: outcomes are compared, never used."""
-    return REJECTED if isinstance(error, UnsatisfiedAssumption) else repr(InterestingOrigin.from_exception(error))
+    if is_rejection(error):
+        return REJECTED
+    from hypothesis.internal.escalation import InterestingOrigin  # a failure: hypothesis will run
+    return repr(InterestingOrigin.from_exception(error))
 
 
 def is_failure(outcome):
@@ -139,12 +139,10 @@ def is_failure(outcome):
 
 def run_example(prop, student, inputs):
     """(outcome, error) of `prop` on a copy of `inputs`; (PASSED, None) if it holds."""
-    with warnings.catch_warnings():  # assume() outside a hypothesis run warns; it works the same
-        warnings.simplefilter("ignore", HypothesisDeprecationWarning)
-        try:
-            prop.test(student, **copy.deepcopy(inputs))
-        except Exception as error:
-            return outcome_of(error), error
+    try:
+        prop.test(student, **copy.deepcopy(inputs))
+    except Exception as error:
+        return outcome_of(error), error
     return PASSED, None
 
 
@@ -190,6 +188,8 @@ def answering(answers, test):
             return test(**inputs)
         if digest_of(inputs) != answer.digest:
             raise NotExact("hypothesis drew another example than the recorded run: replay would not be exact")
+        if answer.outcome == REJECTED:
+            assume(False)  # hypothesis' own rejection, whichever the walk met
         if answer.error is not None:
             raise answer.error
 

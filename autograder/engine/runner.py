@@ -1,17 +1,11 @@
 """Runs one property under hypothesis, deterministically, and says what failed on what."""
 from dataclasses import dataclass, replace
 
-from hypothesis.internal.conjecture.engine import ExitReason
-from hypothesis.statistics import collector
-
 from ..sandbox.remote import WorkerLost
 from . import replay as recorded
 from .diagnosis import diagnose, observing
 from .seeding import under_hypothesis
 
-# How hypothesis' statistics say it stopped shrinking at its time limit (pinned hypothesis:
-# tests/test_replay_equivalence.py makes it happen and checks such a run is not kept).
-SHRINKING_CUT = ExitReason.very_slow_shrinking.value
 
 
 @dataclass(frozen=True)
@@ -86,11 +80,15 @@ def _run_hypothesis(prop, student, secret, max_examples, answers=(), record=Fals
 
 def _hypothesis_outcome(prop, test, secret, max_examples):
     """(the exception the run raised or None, cut): cut if hypothesis stopped shrinking at
-    its time limit, which its statistics say; such a run depends on the machine's speed."""
+    its time limit, which its statistics say; such a run depends on the machine's speed
+    (pinned hypothesis: tests/test_replay_equivalence.py makes it happen and checks such a
+    run is not kept)."""
+    from hypothesis.internal.conjecture.engine import ExitReason
+    from hypothesis.statistics import collector
     statistics, failure = {}, None
     with collector.with_value(statistics.update):
         try:
             under_hypothesis(prop, test, secret, max_examples)()
         except Exception as error:
             failure = error
-    return failure, statistics.get("stopped-because") == SHRINKING_CUT
+    return failure, statistics.get("stopped-because") == ExitReason.very_slow_shrinking.value

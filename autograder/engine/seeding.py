@@ -5,19 +5,10 @@ recorded runs (replay.py) go through `under_hypothesis`, so they can never draw
 differently; and since nothing here depends on time, what hypothesis tries next depends
 only on how the examples so far turned out, which is what makes replaying exact.
 """
+import functools
 import hashlib
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
-from hypothesis.internal.conjecture import providers
-
-# hypothesis also draws literals found in the source of every "local" module the process
-# has imported. Which modules those are differs between the grade command, nbgrader and
-# a Jupyter kernel, and so would the examples; grading must draw the same examples
-# everywhere, so the grader offers none (and hypothesis writes no cache of them).
-# Pinned hypothesis; tests/test_grading.py checks this hook is still there.
-_NO_LOCAL_CONSTANTS = providers.Constants(integers=providers.SortedSet(), floats=providers.SortedSet(key=providers.float_to_int),
-                                          bytes=providers.SortedSet(), strings=providers.SortedSet())
-providers._get_local_constants = lambda: _NO_LOCAL_CONSTANTS
+from ..properties.lazy_hypothesis import built
 
 
 def property_seed(secret, prop):
@@ -30,6 +21,7 @@ def hypothesis_settings(max_examples):
     # No example database (nothing leaks between runs or students), no deadline and no
     # health checks (both depend on timing), no explain phase (extra runs, same verdict).
     # Normal verbosity: quiet would drop the failing example from the error's notes.
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
     return settings(
         max_examples=max_examples, database=None, deadline=None, derandomize=False,
         suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
@@ -39,6 +31,25 @@ def hypothesis_settings(max_examples):
 
 
 def under_hypothesis(prop, test, secret, max_examples):
-    """`test(**inputs)` as a hypothesis test of `prop`: its strategies, seed and settings."""
+    """`test(**inputs)` as a hypothesis test of `prop`: its strategies, seed and settings.
+    hypothesis is imported here, when first needed (properties/lazy_hypothesis.py)."""
+    from hypothesis import given, seed
+    no_local_constants()
     test.__name__ = prop.test.__name__
-    return seed(property_seed(secret, prop))(hypothesis_settings(max_examples)(given(**prop.strategies)(test)))
+    strategies = {name: built(strategy) for name, strategy in prop.strategies.items()}
+    return seed(property_seed(secret, prop))(hypothesis_settings(max_examples)(given(**strategies)(test)))
+
+
+@functools.cache
+def no_local_constants():
+    """hypothesis also draws literals found in the source of every "local" module the
+    process has imported. Which modules those are differs between the grade command,
+    nbgrader and a Jupyter kernel, and so would the examples; grading must draw the same
+    examples everywhere, so the grader offers none (and hypothesis writes no cache of
+    them): done once, before the first run. Returns what hypothesis is offered. Pinned
+    hypothesis; tests/test_grading.py checks this hook is still there."""
+    from hypothesis.internal.conjecture import providers
+    offered = providers.Constants(integers=providers.SortedSet(), floats=providers.SortedSet(key=providers.float_to_int),
+                                  bytes=providers.SortedSet(), strings=providers.SortedSet())
+    providers._get_local_constants = lambda: offered
+    return offered

@@ -7,13 +7,13 @@ import numpy as np
 from . import oracles
 from .registry import graded_property
 from .checks import expect_array, expect_close, expect_list, expect_unchanged, one_line
-from .strategies import activations_and_thresholds, networks
+from .lazy_hypothesis import strategies
 
 PART = "bias-folding"
 
 
 @graded_property(PART, "threshold", "threshold(z, t) is max(t, z) entry by entry, keeps z's dtype whatever t's, leaves z alone",
-                 uses=["threshold"], data=activations_and_thresholds())
+                 uses=["threshold"], data=strategies.activations_and_thresholds())
 def threshold(student, data):
     z, t = data
     expected = np.maximum(z, np.asarray(t, dtype=z.dtype))
@@ -63,19 +63,19 @@ def check_folding(student, weights, biases, x, t, report_args=False):
 
 
 @graded_property(PART, "fold-last-layer", "fold_biases on one or two layers: the last layer, with no activation after it, gets no -t",
-                 uses=["fold_biases"], network=networks(min_depth=1, max_depth=2))
+                 uses=["fold_biases"], network=strategies.networks(min_depth=1, max_depth=2))
 def fold_last_layer(student, network):
     check_folding(student, **network)
 
 
 @graded_property(PART, "fold-deep", "fold_biases on 2 to 4 layers: the ReLU network equals the threshold network",
-                 uses=["fold_biases"], weight=2, network=networks(min_depth=2, max_depth=4))
+                 uses=["fold_biases"], weight=2, network=strategies.networks(min_depth=2, max_depth=4))
 def fold_deep(student, network):
     check_folding(student, **network)
 
 
 @graded_property(PART, "fold-leaves-inputs", "fold_biases is right and leaves its weights and biases unmodified",
-                 uses=["fold_biases"], network=networks(min_depth=1, max_depth=4))
+                 uses=["fold_biases"], network=strategies.networks(min_depth=1, max_depth=4))
 def fold_leaves_inputs(student, network):
     weights_after, biases_after, _ = check_folding(student, **network, report_args=True).args_after
     expect_list(weights_after, length=len(network["weights"]), what="the weights list after the call")

@@ -15,7 +15,7 @@ from . import oracles
 from .registry import graded_property
 from .bias_folding import check_folding
 from .checks import expect_array, expect_close, expect_list, expect_unchanged, one_line, shown
-from .strategies import conv_networks, networks, per_neuron_thresholds
+from .lazy_hypothesis import strategies
 
 PART = "conv-folding"
 ARRAYS = {"conv": ("kernels", "bias"), "dense": ("weights", "bias")}
@@ -23,7 +23,7 @@ SETTINGS = {"conv": ("stride", "padding"), "maxpool": ("size",), "avgpool": ("si
 
 
 @graded_property(PART, "fold-per-neuron", "fold_biases with one threshold per hidden layer, a float or one per neuron",
-                 uses=["fold_biases"], network=networks(min_depth=2, max_depth=4).flatmap(per_neuron_thresholds))
+                 uses=["fold_biases"], network=strategies.networks(min_depth=2, max_depth=4).flatmap(strategies.per_neuron_thresholds))
 def fold_per_neuron(student, network):
     check_folding(student, **network)
 
@@ -86,13 +86,13 @@ def describe_changes(layers):
 
 
 @graded_property(PART, "conv-valid", "fold_conv_thresholds without padding: the ReLU convnet equals the threshold convnet",
-                 uses=["fold_conv_thresholds"], weight=2, network=conv_networks(padding="none"))
+                 uses=["fold_conv_thresholds"], weight=2, network=strategies.conv_networks(padding="none"))
 def conv_valid(student, network):
     check_conv_folding(student, **network)
 
 
 @graded_property(PART, "conv-unshifted-padding", "a padded conv whose input is not shifted (the first conv, after pools "
-                 "only, or t = 0): still exact, no refusal", uses=["fold_conv_thresholds"], network=conv_networks(padding="unshifted"))
+                 "only, or t = 0): still exact, no refusal", uses=["fold_conv_thresholds"], network=strategies.conv_networks(padding="unshifted"))
 def conv_unshifted_padding(student, network):
     try:
         check_conv_folding(student, **network)
@@ -104,7 +104,7 @@ def conv_unshifted_padding(student, network):
 
 
 @graded_property(PART, "conv-later-padding", "a padded conv after an activation: pad with the right constant, or refuse with a ValueError",
-                 uses=["fold_conv_thresholds"], network=conv_networks(padding="later"))
+                 uses=["fold_conv_thresholds"], network=strategies.conv_networks(padding="later"))
 def conv_later_padding(student, network):
     if check_conv_folding(student, **network, may_refuse=True) is None:
         # A refusal earns the points only from a function that folds what it can.
@@ -128,7 +128,7 @@ def before_later_padding(layers):
 
 
 @graded_property(PART, "conv-leaves-inputs", "fold_conv_thresholds is right and leaves its layers unmodified",
-                 uses=["fold_conv_thresholds"], network=conv_networks(padding="none"))
+                 uses=["fold_conv_thresholds"], network=strategies.conv_networks(padding="none"))
 def conv_leaves_inputs(student, network):
     layers_after, _ = check_conv_folding(student, **network, report_args=True).args_after
     expect_list(layers_after, length=len(network["layers"]), what="the layers list after the call")

@@ -5,6 +5,15 @@ import functools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+ANOTHER_GRADIENT = "-grad_y"  # another_gradient, as the student reads it
+
+
+def another_gradient(grad):
+    """A second upstream gradient, for a second backward after one forward: within
+    [-3, 3] like `grad`, and 0 where it is, so that hypothesis's smallest failure of a
+    wrong derivative is still one of the first backward."""
+    return -grad
+
 
 def sigmoid(x):
     """1 / (1 + e^-x) in float64, stable for every finite x: e^-|x| never overflows."""

@@ -4,8 +4,8 @@ import numpy as np
 from . import oracles
 from .registry import graded_property
 from .checks import expect_array, expect_close, expect_finite, expect_no_warnings, expect_object, expect_unchanged
-from .strategies import ANOTHER_GRADIENT, FLOAT_DTYPES, another_gradient, any_finite, array_and_gradient, floats_between
 from ..sandbox.call_counter import SUBMISSION
+from .lazy_hypothesis import strategies
 
 PART = "sigmoid-gradient"
 # What a backward computing the sigmoid again would call, as the student reads each.
@@ -26,7 +26,7 @@ def tolerance(dtype):
 
 
 @graded_property(PART, "sigmoid-values", "sigmoid(x) is right for every finite float64 x, however large, and leaves x alone",
-                 uses=["sigmoid"], x=any_finite(np.float64))
+                 uses=["sigmoid"], x=strategies.any_finite(np.float64))
 def sigmoid_values(student, x):
     expected = oracles.sigmoid(x)
     result = student.call("sigmoid", x.copy(), report_args=True)
@@ -38,7 +38,7 @@ def sigmoid_values(student, x):
 
 
 @graded_property(PART, "sigmoid-no-overflow", "sigmoid(x) is right and emits no overflow or invalid-value warning, for any finite x",
-                 uses=["sigmoid"], x=FLOAT_DTYPES.flatmap(any_finite))
+                 uses=["sigmoid"], x=strategies.FLOAT_DTYPES.flatmap(strategies.any_finite))
 def sigmoid_no_overflow(student, x):
     expected = oracles.sigmoid(x)
     result = student.call("sigmoid", x)
@@ -49,7 +49,7 @@ def sigmoid_no_overflow(student, x):
 
 
 @graded_property(PART, "sigmoid-keeps-dtype", "sigmoid(x) keeps the shape and float dtype (float32 in, float32 out)",
-                 uses=["sigmoid"], x=FLOAT_DTYPES.flatmap(lambda dtype: floats_between(-50, 50, dtype)))
+                 uses=["sigmoid"], x=strategies.EITHER_DTYPE_WITHIN_50)
 def sigmoid_keeps_dtype(student, x):
     expected = oracles.sigmoid(x)
     y = student.call("sigmoid", x).value
@@ -58,7 +58,7 @@ def sigmoid_keeps_dtype(student, x):
 
 
 @graded_property(PART, "sigmoid-grad", "sigmoid_grad(s) = s * (1 - s), written with the output s",
-                 uses=["sigmoid_grad"], s=FLOAT_DTYPES.flatmap(lambda dtype: floats_between(0, 1, dtype)))
+                 uses=["sigmoid_grad"], s=strategies.EITHER_DTYPE_WITHIN_0_AND_1)
 def sigmoid_grad(student, s):
     expected = s.astype(np.float64) * (1.0 - s.astype(np.float64))
     g = student.call("sigmoid_grad", s).value
@@ -74,7 +74,7 @@ def fused_node(student):
 
 @graded_property(PART, "sigmoid-node", "Sigmoid node: forward is sigmoid(x), backward is grad_y * s * (1 - s), "
                  "each node for its own most recent forward, backward as often as asked",
-                 uses=["Sigmoid"], data=array_and_gradient(any_finite(np.float64)))
+                 uses=["Sigmoid"], data=strategies.array_and_gradient(strategies.any_finite(np.float64)))
 def sigmoid_node(student, data):
     x, grad = data
     expected_y = oracles.sigmoid(x)
@@ -87,13 +87,13 @@ def sigmoid_node(student, data):
     # Neither the first backward nor another Sigmoid's forward, on other values (sigma' is
     # even, so not on -x), may change what a second backward answers.
     other.call("forward", x + 1)
-    expect_fused_backward(node.call("backward", another_gradient(grad)).value, x, another_gradient(grad),
-                          what=f"Sigmoid().backward({ANOTHER_GRADIENT}), called again after the same forward "
+    expect_fused_backward(node.call("backward", oracles.another_gradient(grad)).value, x, oracles.another_gradient(grad),
+                          what=f"Sigmoid().backward({oracles.ANOTHER_GRADIENT}), called again after the same forward "
                                f"with another Sigmoid's forward in between,")
 
 
 @graded_property(PART, "sigmoid-node-reuses-forward", "Sigmoid node: backward is right from the cached output, "
-                 "never computes the sigmoid again", uses=["Sigmoid"], data=array_and_gradient(any_finite(np.float64)))
+                 "never computes the sigmoid again", uses=["Sigmoid"], data=strategies.array_and_gradient(strategies.any_finite(np.float64)))
 def sigmoid_node_reuses_forward(student, data):
     x, grad = data
     node = fused_node(student)

@@ -1,14 +1,11 @@
 """Part sigmoid-graph: the four nodes, Chain, and the sigmoid built from them."""
 import numpy as np
-from hypothesis import assume
-from hypothesis import strategies as st
 
 from . import oracles
 from .registry import graded_property
 from .fixtures import FLIP
 from .checks import expect_array, expect_close, expect_object
-from .strategies import (ANOTHER_GRADIENT, another_gradient, array_and_gradient, chains_with_a_flip, floats_between,
-                         magnitudes_between)
+from .lazy_hypothesis import assume, st, strategies
 
 PART = "sigmoid-graph"
 # One node is one floating-point operation: numpy's -x, x + c and 1/x are correctly
@@ -39,8 +36,8 @@ def check_node(student, name, constant, x, grad, decoy, rtol=NODE_RTOL):
     expect_close(y, forward(x, constant), rtol=rtol, atol=SUBNORMAL_ATOL, what=f"{name}.forward(x)")
     expect_node_backward(node, name, constant, x, grad, f"{name}.backward(grad_y)", rtol)
     other.call("forward", decoy)
-    expect_node_backward(node, name, constant, x, another_gradient(grad), rtol=rtol,
-                         what=f"{name}.backward({ANOTHER_GRADIENT}), called again after the same forward "
+    expect_node_backward(node, name, constant, x, oracles.another_gradient(grad), rtol=rtol,
+                         what=f"{name}.backward({oracles.ANOTHER_GRADIENT}), called again after the same forward "
                               f"with another {name}'s forward in between,")
 
 
@@ -52,28 +49,28 @@ def expect_node_backward(node, name, constant, x, grad, what, rtol):
 
 
 @graded_property(PART, "negate-node", "Negate: forward gives -x, backward gives -grad_y",
-                 uses=["Negate"], data=array_and_gradient(floats_between(-5, 5)))
+                 uses=["Negate"], data=strategies.array_and_gradient(strategies.floats_between(-5, 5)))
 def negate_node(student, data):
     x, grad = data
     check_node(student, "Negate", None, x, grad, decoy=x + 1)
 
 
 @graded_property(PART, "exp-node", "Exp: forward gives e^x, backward gives grad_y * e^x",
-                 uses=["Exp"], data=array_and_gradient(floats_between(-20, 20)))
+                 uses=["Exp"], data=strategies.array_and_gradient(strategies.floats_between(-20, 20)))
 def exp_node(student, data):
     x, grad = data
     check_node(student, "Exp", None, x, grad, decoy=x + 1)
 
 
 @graded_property(PART, "add-constant-node", "AddConstant(c): forward gives x + c, backward passes grad_y through",
-                 uses=["AddConstant"], data=array_and_gradient(floats_between(-5, 5)), c=st.floats(-10, 10))
+                 uses=["AddConstant"], data=strategies.array_and_gradient(strategies.floats_between(-5, 5)), c=st.floats(-10, 10))
 def add_constant_node(student, data, c):
     x, grad = data
     check_node(student, "AddConstant", c, x, grad, decoy=x + 1)
 
 
 @graded_property(PART, "reciprocal-node", "Reciprocal: forward gives 1/x, backward gives -grad_y / x^2",
-                 uses=["Reciprocal"], data=array_and_gradient(magnitudes_between(0.1, 10)))
+                 uses=["Reciprocal"], data=strategies.array_and_gradient(strategies.magnitudes_between(0.1, 10)))
 def reciprocal_node(student, data):
     x, grad = data
     check_node(student, "Reciprocal", None, x, grad, decoy=2 * x)
@@ -81,7 +78,7 @@ def reciprocal_node(student, data):
 
 @graded_property(PART, "chain", "Chain: forwards in order, backwards in reverse (the chain rule), twice on one Chain",
                  uses=["Chain", "Negate", "Exp", "AddConstant", "Reciprocal"],
-                 specs=chains_with_a_flip(), data=array_and_gradient(floats_between(-2, 2)))
+                 specs=strategies.chains_with_a_flip(), data=strategies.array_and_gradient(strategies.floats_between(-2, 2)))
 def chain(student, specs, data):
     x, grad = data
     with np.errstate(all="ignore"):
@@ -110,9 +107,9 @@ def check_chain_round(chained, specs, x, grad, expected_y, expected_grad, when):
     expect_chain_backward(chained, specs, x, grad, expected_grad, f"Chain(nodes).backward(grad_y){when}")
     # backward may be called again after the same forward: another gradient, its own answer.
     with np.errstate(all="ignore"):
-        _, second_expected = oracles.chain_forward_backward(specs, x, another_gradient(grad))
-    expect_chain_backward(chained, specs, x, another_gradient(grad), second_expected,
-                          f"Chain(nodes).backward({ANOTHER_GRADIENT}){when} called again after the same forward")
+        _, second_expected = oracles.chain_forward_backward(specs, x, oracles.another_gradient(grad))
+    expect_chain_backward(chained, specs, x, oracles.another_gradient(grad), second_expected,
+                          f"Chain(nodes).backward({oracles.ANOTHER_GRADIENT}){when} called again after the same forward")
 
 
 def expect_chain_backward(chained, specs, x, grad, expected_grad, what):
@@ -135,7 +132,7 @@ def backward_order_hint(specs, x, grad, grad_x):
 
 
 @graded_property(PART, "sigmoid-graph", "sigmoid_graph(): a Chain computing sigmoid and its gradient",
-                 uses=["sigmoid_graph"], data=array_and_gradient(floats_between(-30, 30)))
+                 uses=["sigmoid_graph"], data=strategies.array_and_gradient(strategies.floats_between(-30, 30)))
 def sigmoid_graph(student, data):
     x, grad = data
     expected_y = oracles.sigmoid(x)
@@ -147,7 +144,7 @@ def sigmoid_graph(student, data):
     # Four nodes, each a few ulps, and no cancellation for |x| <= 30: 1e-12 is generous.
     expect_close(y, expected_y, rtol=1e-12, atol=SUBNORMAL_ATOL, what="sigmoid_graph().forward(x)")
     for upstream, what in ((grad, "sigmoid_graph().backward(grad_y)"),
-                           (another_gradient(grad), f"sigmoid_graph().backward({ANOTHER_GRADIENT}), called again after "
+                           (oracles.another_gradient(grad), f"sigmoid_graph().backward({oracles.ANOTHER_GRADIENT}), called again after "
                                                     f"the same forward,")):
         grad_x = graph.call("backward", upstream).value
         expect_array(grad_x, shape=x.shape, dtype=np.float64, what=what)

@@ -1,4 +1,5 @@
-"""hypothesis strategies for the suites' inputs.
+"""hypothesis strategies for the suites' inputs. The suites take them through
+lazy_hypothesis.py: this module is imported when a property first runs under hypothesis.
 
 Arrays have at least one dimension: numpy turns 0-d results into scalars, and the API
 promises arrays in and arrays out.
@@ -39,6 +40,11 @@ def any_finite(dtype=np.float64, shape=SHAPES):
     return hnp.arrays(dtype, shape, elements=hnp.from_dtype(np.dtype(dtype), allow_nan=False, allow_infinity=False))
 
 
+# Arrays of either float dtype, in [-50, 50] and in [0, 1] (a sigmoid's outputs).
+EITHER_DTYPE_WITHIN_50 = FLOAT_DTYPES.flatmap(lambda dtype: floats_between(-50, 50, dtype))
+EITHER_DTYPE_WITHIN_0_AND_1 = FLOAT_DTYPES.flatmap(lambda dtype: floats_between(0, 1, dtype))
+
+
 def magnitudes_between(low, high, shape=SHAPES):
     """float64 arrays whose entries have either sign and low <= |entry| <= high."""
     sign = st.sampled_from([-1.0, 1.0])
@@ -59,16 +65,6 @@ def array_and_gradient(draw, arrays):
     x = draw(arrays)
     grad = draw(entries_within_3(x.shape))
     return x, grad
-
-
-ANOTHER_GRADIENT = "-grad_y"  # another_gradient, as the student reads it
-
-
-def another_gradient(grad):
-    """A second upstream gradient, for a second backward after one forward: within
-    [-3, 3] like `grad`, and 0 where it is, so that hypothesis's smallest failure of a
-    wrong derivative is still one of the first backward."""
-    return -grad
 
 
 NODE_SPECS = st.one_of(
