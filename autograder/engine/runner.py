@@ -7,7 +7,6 @@ from .diagnosis import diagnose, observing
 from .seeding import under_hypothesis
 
 
-
 @dataclass(frozen=True)
 class Verdict:
     passed: bool

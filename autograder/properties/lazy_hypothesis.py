@@ -8,9 +8,10 @@ suites take from here:
 - `st` and `strategies` (hypothesis.strategies, and ours in strategies.py): what they
   name, and calls of it, are `Lazy`: nothing is imported or built until hypothesis needs
   the strategy (`built`, engine/seeding.py), which is then made by the very same calls
-  as if made at once, so it draws the same examples. (hypothesis tells strategies apart
-  by the code of the functions they are made of, which so draws too: a function given to
-  `.map`, `.flatmap` or `.filter` is written in strategies.py, never here or in a suite);
+  as if made at once, so it draws the same examples. A function given to `.map`,
+  `.flatmap` or `.filter` belongs in strategies.py, never in a suite: it runs while
+  hypothesis draws, where a suite's names are still Lazy, and hypothesis labels a
+  strategy by the code of such functions, and the labels steer what it draws;
 - `assume(condition)`: hypothesis' own in a hypothesis run; outside one (a replayed
   example) a false condition raises `Rejected`, which the engine counts as hypothesis'
   rejection (`is_rejection`) and turns back into it when it tells a hypothesis run of it.
