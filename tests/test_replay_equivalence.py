@@ -50,8 +50,9 @@ def threshold(z, t):
     return np.where(z > 1, right + 1, right)
 '''
 FAST = WRONG_ABOVE_ONE.format(pause="pass")
-# 1.2 s on each failing example (within the course's 2 s per call): hypothesis, allowed 1 s
-# (see `cuts`), stops shrinking after its first try; the fast one shrinks in about 0.2 s.
+# 1.2 s on each failing example (within the course's 2 s per call): hypothesis, allowed 3 s
+# (see `cuts`), stops shrinking after its third failing try; the fast one shrinks in about
+# 0.2 s, so a machine 15 times slower (other test runs beside this one) still does not cut it.
 SLOW = WRONG_ABOVE_ONE.format(pause="__import__('time').sleep(1.2 if (z > 1).any() else 0)")
 
 
@@ -118,9 +119,9 @@ def test_adaptive_code_leaves_the_runs_exact_for_the_next_submission(grade, fres
 
 @pytest.fixture
 def cuts(monkeypatch):
-    """hypothesis stops shrinking after 1 s, not 300 s; returns the list of whether it
+    """hypothesis stops shrinking after 3 s, not 300 s; returns the list of whether it
     cut each run from now on."""
-    monkeypatch.setattr(engine, "MAX_SHRINKING_SECONDS", 1.0)
+    monkeypatch.setattr(engine, "MAX_SHRINKING_SECONDS", 3.0)
     seen, outcome = [], runner._hypothesis_outcome
 
     def noting_cuts(*args):
