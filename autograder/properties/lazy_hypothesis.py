@@ -23,7 +23,7 @@ _NOT_YET = object()
 
 
 class Lazy:
-    """One of hypothesis' values (a strategy, or a function making them), made when needed."""
+    """One of hypothesis' values (a module, a strategy, a function making them), made when needed."""
 
     def __init__(self, make):
         self._make, self._value = make, _NOT_YET
@@ -36,7 +36,7 @@ class Lazy:
     def __call__(self, *args, **kwargs):
         return Lazy(lambda: self.built()(*map(built, args), **{name: built(value) for name, value in kwargs.items()}))
 
-    def __getattr__(self, name):  # a strategy's .map, .flatmap, ...
+    def __getattr__(self, name):  # a module's names, a strategy's .map, .flatmap, ...
         if name.startswith("__"):  # copying, pickling and the like see a plain object
             raise AttributeError(name)
         return Lazy(lambda: getattr(self.built(), name))
@@ -47,20 +47,9 @@ def built(value):
     return value.built() if isinstance(value, Lazy) else value
 
 
-class LazyModule:
-    """A module whose names are Lazy: it is imported when one of them is first built."""
-
-    def __init__(self, name):
-        self._name = name
-
-    def __getattr__(self, name):
-        if name.startswith("__"):  # copying, pickling and the like see a plain object
-            raise AttributeError(name)
-        return Lazy(lambda: getattr(importlib.import_module(self._name), name))
-
-
-st = LazyModule("hypothesis.strategies")
-strategies = LazyModule("autograder.properties.strategies")
+# Modules whose names are Lazy: a module is imported when one of its names is first built.
+st = Lazy(lambda: importlib.import_module("hypothesis.strategies"))
+strategies = Lazy(lambda: importlib.import_module("autograder.properties.strategies"))
 
 
 class Rejected(Exception):
