@@ -12,6 +12,7 @@ from .config import ASSIGNMENT, COURSE_ROOT, CourseConfigError, load_settings
 from .points import PointsMismatch
 
 INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
+STARTS_WORKERS = ("grade", "gradescope-upload", "doctor")  # in this process, not in processes of their own
 
 
 def main(argv=None):
@@ -66,6 +67,10 @@ def main(argv=None):
         print(f"error: --course {args.course_root} came after the course was found ({COURSE_ROOT}); "
               "give it to python -m autograder or convnets-grader", file=sys.stderr)
         return 2
+    if args.command in STARTS_WORKERS:
+        from .sandbox.template import Template
+
+        Template.start()  # its start (a Python, then numpy) overlaps our own imports
     try:
         settings = load_settings()  # checked as a whole before anything runs
         return COMMANDS[args.command](args, settings)

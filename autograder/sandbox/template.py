@@ -3,8 +3,9 @@ needs, and forks every worker from itself.
 
 Starting each worker as a new Python costs about 0.1 s of CPU (the interpreter, then
 numpy); forking a process that has done that once costs a few milliseconds. The template
-never runs student code and never receives any: the grader starts it before its first
-worker, with the workers' minimal environment, and it only ever forks.
+never runs student code and never receives any: the grader starts it, with the workers'
+minimal environment, before its first worker (a command that will grade starts it first
+thing, so that its start overlaps the grader's own imports), and it only ever forks.
 
 A request is a JSON header {"plan", "environment", "cpus"} with three file descriptors:
 the worker's end of its socket, its stderr file and the grader's channel to its keeper.
@@ -39,7 +40,7 @@ import sys
 import threading
 import traceback
 
-from . import lockdown, memory_cgroup, worker
+from . import lockdown, memory_cgroup
 from .confinement import CLONE_NEWCGROUP, PACKAGE_ROOT, namespace_flags, worker_environment
 
 BOOTSTRAP = (
@@ -92,6 +93,16 @@ class Template:
 
     _lock = threading.Lock()
     _running = None
+
+    @classmethod
+    def start(cls):
+        """Start the template now if none is running, without waiting for it to be ready.
+        One that cannot start now is tried again, and its error raised, by start_worker."""
+        with cls._lock:
+            try:
+                cls._control()
+            except OSError:
+                pass
 
     @classmethod
     def start_worker(cls, plan, environment, worker_socket, stderr):
@@ -158,14 +169,16 @@ def _start_template():
 # --- in the template ----------------------------------------------------------------------
 
 def serve(control_fd):
-    """The template's loop: a keeper per request, until the grader closes the control socket."""
+    """The template's loop: a keeper per request, until the grader closes the control socket.
+    It imports the worker's modules (numpy with them) first: every fork has them already."""
+    from . import worker  # noqa: F401
     _libc.prctl(PR_SET_NAME, TEMPLATE_NAME.encode(), 0, 0, 0)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # keepers are reaped by the kernel
     control = socket.socket(fileno=control_fd)
     while True:
         data, fds, _, _ = socket.recv_fds(control, REQUEST_BYTES, 3)
-        if not data:
-            return
+        if not data:  # the grader is done: it waits for us, so skip Python's teardown (60 ms)
+            os._exit(0)
         if len(fds) == 3 and os.fork() == 0:
             _keeper(json.loads(data), *fds, control_fd)
         for fd in fds:
@@ -251,7 +264,8 @@ def _worker(request, worker_fd, stderr_fd, cgroup_folder):
         os.environ.clear()
         os.environ.update(request["environment"], HOME=request["plan"]["workdir"])
         os.sched_setaffinity(0, request["cpus"])
-        status = worker.main(request["plan"], socket.socket(fileno=worker_fd))
+        from .worker import main as serve_requests  # imported by `serve` already
+        status = serve_requests(request["plan"], socket.socket(fileno=worker_fd))
     except BaseException:
         traceback.print_exc()
     finally:

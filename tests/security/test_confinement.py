@@ -146,6 +146,45 @@ def test_a_template_that_died_is_replaced(settings):
         assert second.call("uid").value >= 0
 
 
+def test_a_template_started_early_is_the_one_workers_come_from(settings):
+    Template._stop()
+    Template.start()
+    early = Template._running[0]
+    with SandboxedSubmission(settings) as student:
+        student.load(WHO_AM_I)
+        assert student.call("uid").value >= 0
+    assert Template._running[0] is early
+
+
+def test_a_template_that_cannot_start_early_is_tried_again_when_a_worker_is_needed(monkeypatch, settings):
+    Template._stop()
+    monkeypatch.setattr("autograder.sandbox.template._start_template", _no_process)
+    Template.start()  # says nothing: the grader's first worker tries again
+    assert Template._running is None
+    with SandboxedSubmission(settings) as student, pytest.raises(OSError, match="no process"):
+        student.load(WHO_AM_I)
+    monkeypatch.undo()
+    with SandboxedSubmission(settings) as student:
+        student.load(WHO_AM_I)
+        assert student.call("uid").value >= 0
+
+
+def _no_process():
+    raise OSError("no process for the template")
+
+
+def test_the_namespace_probe_agrees_with_a_fresh_python(monkeypatch):
+    """A fork of the grader tries unshare(2) as a new Python (the template) would."""
+    flags = confinement.namespace_flags(os.getuid())
+    cgroup = confinement.CLONE_NEWCGROUP if confinement.cgroup_namespace_available() else 0
+    fresh = subprocess.run([sys.executable, "-I", "-c", f"import ctypes; unshare = ctypes.CDLL(None).unshare; "
+                            f"raise SystemExit(unshare({flags}) or unshare({cgroup}))"])
+    monkeypatch.setattr(confinement, "namespaces_available", confinement.namespaces_available.__wrapped__)
+    assert confinement.namespaces_available() == (fresh.returncode == 0)
+    monkeypatch.setattr(confinement, "namespace_flags", lambda uid: 1)  # no such namespace: unshare fails
+    assert confinement.namespaces_available() is False
+
+
 def test_a_grader_killed_midway_leaves_no_worker_and_the_old_report(tmp_path):
     notebook = solved_notebook()
     notebook.cells.append(nbformat.v4.new_code_cell("while True:\n    pass\n"))  # hangs while the cells run
