@@ -21,7 +21,10 @@ For each, the template forks a *keeper*, which
      for it to be killed (a byte, or the channel closing), kills what is left of it,
      removes its cgroup and sends its end: its exit status as `subprocess` reports one
      (negative: the killing signal), the most memory its tree used (MB) and how many of
-     its processes the cgroup's OOM killer ended (0 and 0 without a cgroup).
+     its processes the cgroup's OOM killer ended (0 and 0 without a cgroup). A cgroup
+     still busy after memory_cgroup.REMOVAL_SECONDS (its killed processes slow to leave
+     a loaded machine) does not hold the end back: the keeper sends it, then goes on
+     removing the cgroup for memory_cgroup.LEAVING_SECONDS.
 The worker dies with its keeper (PDEATHSIG). A keeper lives as long as its worker and its
 channel to the grader: it outlives the template, so that when the grader dies it still
 kills the worker and removes the cgroup. The template leaves when its grader's end of the
@@ -197,11 +200,21 @@ def _keeper(request, worker_fd, stderr_fd, channel_fd, control_fd):
         try:
             end = _run_worker(request, worker_fd, stderr_fd, channel, folder)
         finally:
-            if folder is not None:
-                memory_cgroup.remove(folder)
-        channel.sendall(end)
+            removed = folder is None or _removed(folder, memory_cgroup.REMOVAL_SECONDS)
+        channel.sendall(end)  # whether or not the cgroup went: every process in it was SIGKILLed
+        if not removed:  # still leaving, on a loaded machine: the grader need not wait for that
+            _removed(folder, memory_cgroup.LEAVING_SECONDS)
     finally:
         os._exit(0)
+
+
+def _removed(folder, seconds):
+    """Remove a worker's cgroup, retrying for `seconds`; whether it went."""
+    try:
+        memory_cgroup.remove(folder, seconds)
+        return True
+    except OSError:
+        return False
 
 
 def _run_worker(request, worker_fd, stderr_fd, channel, cgroup_folder):

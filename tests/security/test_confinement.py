@@ -6,6 +6,7 @@ half-written report."""
 import dataclasses
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ import nbformat
 import pytest
 
 from autograder.reference import notebook_json, solved_notebook
-from autograder.sandbox import confinement, memory_cgroup
+from autograder.sandbox import confinement, memory_cgroup, template
 from autograder.sandbox.client import SandboxedSubmission
 from autograder.sandbox.remote import WorkerLost
 from autograder.sandbox.template import Template
@@ -124,6 +125,44 @@ def test_a_worker_ended_by_its_memory_bound_is_said_to_have_run_out_of_memory(se
     with SandboxedSubmission(small) as worker, pytest.raises(WorkerLost, match="ran out of its memory"):
         worker.load([{"label": "hog", "source": hog}])
     assert leftover_cgroups() == []
+
+
+def test_a_workers_end_reaches_the_grader_while_its_cgroup_is_slow_to_go(monkeypatch, tmp_path):
+    """A keeper whose worker's cgroup stays busy (its killed processes slow to leave a loaded
+    machine) still tells the grader how the worker ended (here: the OOM killer struck),
+    then goes on removing the cgroup."""
+    folder, removals = tmp_path / "cgroup", tmp_path / "removals"
+    folder.mkdir()
+    (folder / "memory.peak").write_text(str(300 * 2**20))
+    (folder / "memory.events").write_text("low 0\noom_kill 1\n")
+
+    def busy_then_gone(path, seconds=memory_cgroup.REMOVAL_SECONDS):
+        with removals.open("a") as log:
+            log.write(f"{seconds}\n")
+        if seconds == memory_cgroup.REMOVAL_SECONDS:
+            raise OSError(16, "Device or resource busy")
+
+    monkeypatch.setattr(memory_cgroup, "create", lambda **plan: folder)
+    monkeypatch.setattr(memory_cgroup, "remove", busy_then_gone)
+    monkeypatch.setattr("autograder.sandbox.worker.main", lambda plan, sock: 0)  # a worker that ends at once
+    request = {"plan": {"memory_cgroup": {"version": 2}, "namespaces": False, "cgroup_namespace": False,
+                        "workdir": str(tmp_path)},
+               "environment": {}, "cpus": sorted(os.sched_getaffinity(0))}
+    grader, keepers = socket.socketpair()
+    worker, _ = socket.socketpair()
+    with open(tmp_path / "stderr", "wb") as stderr:
+        keeper = os.fork()
+        if keeper == 0:
+            template._keeper(request, worker.fileno(), stderr.fileno(), keepers.fileno(), os.open(os.devnull, os.O_RDONLY))
+    keepers.close()
+    worker.close()
+    pid, = template._read(grader, template.STATUS)
+    ended = template.WorkerProcess(pid, grader)
+    assert ended.wait(timeout=10) == 0
+    assert ended.out_of_memory and ended.peak_mb == 300
+    assert os.waitstatus_to_exitcode(os.waitpid(keeper, 0)[1]) == 0
+    assert removals.read_text().split() == [str(memory_cgroup.REMOVAL_SECONDS), str(memory_cgroup.LEAVING_SECONDS)]
+    ended.kill()
 
 
 def test_without_a_cgroup_a_worker_of_its_own_user_may_not_fork(monkeypatch, settings):
