@@ -10,6 +10,7 @@ from autograder import grader
 from autograder.answer_keys import keys_in
 from autograder.audit.catalogue import CATALOGUE
 from autograder.audit.run import AuditRow, diagnosis_problems
+from autograder.engine import diagnosis
 from autograder.reference import reference_edited, solved_module
 from autograder.results import gradescope_results
 
@@ -68,6 +69,27 @@ def test_a_failure_no_catalogued_mistake_explains_is_told_nothing(graded, overri
     report = graded(override, ["bias-folding"])
     assert report.score < report.max_score
     assert misconception_lines(report) == [] and not any(test.explained_by for test in report.tests)
+
+
+@pytest.mark.parametrize("override", [ENTRIES["fold-shifts-last-layer"].override, LIKE_A_MISTAKE],
+                         ids=["a catalogued mistake", "-3t in the last layer"])
+def test_a_failure_met_again_is_diagnosed_from_memory_as_when_nothing_was_remembered(graded, monkeypatch, override):
+    """A second student failing alike meets the recorded examples again: what each mistake
+    made of them comes from memory, none is observed again, and every test reads as with
+    nothing remembered (the failure the mistake explains, and the near miss none does)."""
+    with monkeypatch.context() as nothing_remembered:
+        nothing_remembered.setattr(diagnosis, "_observed", lambda prop, entry, mistaken, inputs:
+                                   diagnosis.observe(prop, mistaken, inputs))
+        alone = graded(override, ["bias-folding"]).tests
+    monkeypatch.setattr(diagnosis, "_remembered", {})
+    first = graded(override, ["bias-folding"]).tests
+    observed = []
+    observe = diagnosis.observe
+    monkeypatch.setattr(diagnosis, "observe", lambda *args: observed.append(args) or observe(*args))
+    second = graded(override, ["bias-folding"]).tests
+    assert any(test.score < test.max_score for test in alone)
+    assert observed == []
+    assert first == second == alone
 
 
 def test_the_results_record_which_misconception_explains_which_test(graded):

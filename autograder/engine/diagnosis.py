@@ -14,6 +14,11 @@ failed property pays for the comparison; a candidate usually differs on the firs
 example tried, the smallest failure, so only the mistake that explains it runs on all.
 Nothing is said when no mistake explains the failure, nor when mistakes of different
 misconceptions both do, nor for a function not written yet (the release's stub raising).
+
+What a mistake makes of an example is remembered by the example's values (up to
+OBSERVED of them): the mistake is the course's own code, so its answer cannot change,
+and a replayed failure (replay.py) meets the recorded examples again, whatever values
+the student's code gave on them.
 """
 import copy
 import functools
@@ -26,7 +31,7 @@ from ..properties.checks import comparisons
 from ..properties.lazy_hypothesis import is_rejection
 from ..reference import reference_submission
 from ..sandbox.remote import StudentError
-from .replay import PASSED, REJECTED, run_example
+from .replay import PASSED, REJECTED, digest_of, run_example
 
 # hypothesis leaves this module's frames out of the tracebacks it keeps (see replay.py).
 __hypothesistracebackhide__ = True
@@ -122,9 +127,25 @@ def _failures_first(tried):
 def _explains(entry, prop, examples):
     mistaken = reference_submission(entry.override)
     try:
-        return all(_same(example, observe(prop, mistaken, example.inputs)) for example in examples)
+        return all(_same(example, _observed(prop, entry, mistaken, example.inputs)) for example in examples)
     finally:
         mistaken.forget()
+
+
+OBSERVED = 16384  # what mistakes made of examples, remembered: each a few hundred bytes
+_remembered = {}
+
+
+def _observed(prop, entry, mistaken, inputs):
+    """observe(prop, mistaken, inputs), its comparisons and ending remembered by the
+    property, the mistake's code and the SHA-256 of the inputs as the wire writes them."""
+    key = (prop.part, prop.name, entry.override, digest_of(inputs, length=64))
+    if key not in _remembered:
+        if len(_remembered) >= OBSERVED:
+            _remembered.clear()
+        example = observe(prop, mistaken, inputs)
+        _remembered[key] = example.compared, example.ending
+    return Example(inputs, *_remembered[key])
 
 
 def observe(prop, submission, inputs):
