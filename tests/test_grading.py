@@ -1,6 +1,7 @@
 """Grading whole submissions: full marks, zero, bad input, faults confined to their part."""
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 
@@ -187,6 +188,38 @@ def test_examples_do_not_depend_on_which_local_modules_are_loaded(tmp_path):
     finally:
         sys.path.remove(str(tmp_path))
 
+
+REFERENCE_EXAMPLES = """
+import json, sys
+from hypothesis import given, settings
+from autograder.config import PART_NAMES
+from autograder.engine import replay
+from autograder.properties import properties_of
+from autograder.properties.lazy_hypothesis import built
+PROPERTIES = [prop for part in PART_NAMES for prop in properties_of(part)]
+if sys.argv[1] == "after-a-plain-run":  # hypothesis, not the grader, runs first and offers local literals
+    import many_literals
+    for prop in PROPERTIES:
+        strategies = {name: built(strategy) for name, strategy in prop.strategies.items()}
+        settings(max_examples=50, database=None, derandomize=True)(given(**strategies)(lambda **inputs: None))()
+print(json.dumps([[digest for _, digest, _ in replay.record_reference(prop, "secret", 20).examples]
+                  for prop in PROPERTIES]))
+"""
+
+
+def test_a_hypothesis_run_before_the_graders_first_changes_no_example(tmp_path):
+    """hypothesis keeps the constants it offers per kind of draw (CONSTANTS_CACHE): a run
+    in the same process before the grader's first, with local modules full of literals,
+    must not change what the grader draws, or the reference's runs on disk would not be
+    what a fresh process draws."""
+    (tmp_path / "many_literals.py").write_text("VALUES = [0.123456789, -7.25e300, 31337.5, 1e-310, 3, -41]\n")
+    drawn = {}
+    for how in ("first", "after-a-plain-run"):
+        run = subprocess.run([sys.executable, "-c", REFERENCE_EXAMPLES, how], capture_output=True, text=True,
+                             cwd=COURSE_ROOT, env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+        drawn[how] = json.loads(run.stdout)
+    assert drawn["after-a-plain-run"] == drawn["first"]
 
 def test_a_raising_submission_sees_its_own_lines_only(tmp_path, settings):
     """The traceback in the feedback is trimmed to the student's frames: no grader code."""

@@ -46,10 +46,13 @@ def no_local_constants():
     process has imported. Which modules those are differs between the grade command,
     nbgrader and a Jupyter kernel, and so would the examples; grading must draw the same
     examples everywhere, so the grader offers none (and hypothesis writes no cache of
-    them): done once, before the first run. Returns what hypothesis is offered. Pinned
-    hypothesis; tests/test_grading.py checks this hook is still there."""
+    them): done once, before the grader's first run. A hypothesis run before it (a test's,
+    a notebook's) has left what it offered in CONSTANTS_CACHE, per kind of draw: that is
+    emptied too. Returns what hypothesis is offered. Pinned hypothesis;
+    tests/test_grading.py checks these hooks are still there."""
     from hypothesis.internal.conjecture import providers
     offered = providers.Constants(integers=providers.SortedSet(), floats=providers.SortedSet(key=providers.float_to_int),
                                   bytes=providers.SortedSet(), strings=providers.SortedSet())
     providers._get_local_constants = lambda: offered
+    providers.CONSTANTS_CACHE.cache.clear()
     return offered
