@@ -81,7 +81,7 @@ def test_a_failure_met_again_is_diagnosed_from_memory_as_when_nothing_was_rememb
         nothing_remembered.setattr(diagnosis, "_observed", lambda prop, entry, mistaken, inputs:
                                    diagnosis.observe(prop, mistaken, inputs))
         alone = graded(override, ["bias-folding"]).tests
-    monkeypatch.setattr(diagnosis, "_remembered", {})
+    diagnosis._outcome.forget()
     first = graded(override, ["bias-folding"]).tests
     observed = []
     observe = diagnosis.observe

@@ -29,6 +29,7 @@ import numpy as np
 from ..audit.catalogue import CATALOGUE
 from ..properties.checks import comparisons
 from ..properties.lazy_hypothesis import is_rejection
+from ..properties.remembering import remembered_by
 from ..reference import reference_submission
 from ..sandbox.remote import StudentError
 from .replay import PASSED, REJECTED, digest_of, run_example
@@ -133,19 +134,19 @@ def _explains(entry, prop, examples):
 
 
 OBSERVED = 16384  # what mistakes made of examples, remembered: about a kilobyte each (the 72 kinds: 9,236)
-_remembered = {}
 
 
 def _observed(prop, entry, mistaken, inputs):
     """observe(prop, mistaken, inputs), its comparisons and ending remembered by the
     property, the mistake's code and the SHA-256 of the inputs as the wire writes them."""
-    key = (prop.part, prop.name, entry.override, digest_of(inputs, length=64))
-    if key not in _remembered:
-        if len(_remembered) >= OBSERVED:
-            _remembered.clear()
-        example = observe(prop, mistaken, inputs)
-        _remembered[key] = example.compared, example.ending
-    return Example(inputs, *_remembered[key])
+    return Example(inputs, *_outcome(prop, entry, mistaken, inputs))
+
+
+@remembered_by(lambda prop, entry, mistaken, inputs: (prop.part, prop.name, entry.override, digest_of(inputs, length=64)),
+               OBSERVED)
+def _outcome(prop, entry, mistaken, inputs):
+    example = observe(prop, mistaken, inputs)
+    return example.compared, example.ending
 
 
 def observe(prop, submission, inputs):

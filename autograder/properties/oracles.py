@@ -5,6 +5,8 @@ import functools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .remembering import remembered_by
+
 ANOTHER_GRADIENT = "-grad_y"  # another_gradient, as the student reads it
 
 
@@ -100,25 +102,21 @@ def convnet_forward(layers, x, activation):
     return h
 
 
+REMEMBERED = 4096  # answers per remembered function, each a few KB
+
+
 def remembered(compute):
     """`compute`, remembered by the values of its arguments (up to REMEMBERED answers), its
     arrays read-only: a replayed example (replay.py) asks again with equal inputs, and the
     answer cannot have changed."""
-    answers = {}
-
     @functools.wraps(compute)
-    def answer(*args):
-        key = _by_value(args)
-        if key not in answers:
-            if len(answers) >= REMEMBERED:
-                answers.clear()
-            result = compute(*args)
-            for array in result if isinstance(result, tuple) else (result,):
-                array.flags.writeable = False
-            answers[key] = result
-        return answers[key]
+    def read_only(*args):
+        result = compute(*args)
+        for array in result if isinstance(result, tuple) else (result,):
+            array.flags.writeable = False
+        return result
 
-    return answer
+    return remembered_by(lambda *args: _by_value(args), REMEMBERED)(read_only)
 
 
 @remembered
@@ -136,7 +134,6 @@ def relu_convnet(layers, x):
 
 FORWARD_KEYS = {"kind", "kernels", "weights", "bias", "stride", "padding", "pad_value", "size"}  # what convnet_forward reads
 _relu_convnet = remembered(lambda layers, x: convnet_forward(layers, x, relu))
-REMEMBERED = 4096  # answers per remembered function, each a few KB
 
 
 def _by_value(value):
