@@ -4,6 +4,7 @@ The properties, hypothesis and the scoring run here, in the trusted process; the
 student's code runs in a sandboxed worker (sandbox/client.py) and only plain data
 comes back.
 """
+import sys
 import time
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from .config import PART_NAMES, visibility_problems
 from .properties import properties_of
 from .properties.fixtures import with_fixtures
+from .engine import replay as recorded
 from .engine.reference_runs import build_reference_runs, start_reference_runs
 from .engine.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission
@@ -112,7 +114,20 @@ def grade_path(path, settings, parts=PART_NAMES):
 
 def grade_cells(cells, settings, hidden=(), parts=PART_NAMES):
     """Grade code cells ([{"label", "source"}]) in a fresh sandboxed worker that cannot
-    see the folders `hidden` (nor the course, see sandbox/confinement.py)."""
+    see the folders `hidden` (nor the course, see sandbox/confinement.py). If replay is
+    found inexact (engine/replay.py, NotExact), the grading starts again in a new worker by plain
+    hypothesis, as every later one in this process, with one line on stderr."""
+    try:
+        return _grade_in_new_worker(cells, settings, hidden, parts, recorded.replaying())
+    except recorded.NotExact as problem:
+        recorded.stop_replaying()
+        print(f"warning: {problem}; this grader drops its recorded runs and grades without them from now on "
+              "(the same grades, more slowly). If it recurs, delete the course's .grading_cache/ folder.",
+              file=sys.stderr)
+        return _grade_in_new_worker(cells, settings, hidden, parts, replay=False)
+
+
+def _grade_in_new_worker(cells, settings, hidden, parts, replay):
     started = time.monotonic()
     with SandboxedSubmission(settings, hidden) as student:
         try:
@@ -120,7 +135,8 @@ def grade_cells(cells, settings, hidden=(), parts=PART_NAMES):
         except WorkerLost as lost:
             report = zero_report(settings, f"Your code could not be run: {lost}")
         else:
-            report = grade_loaded(student, loaded, settings, deadline=started + settings.submission_timeout, parts=parts)
+            report = grade_loaded(student, loaded, settings, deadline=started + settings.submission_timeout, parts=parts,
+                                  replay=replay)
     report.seconds = round(time.monotonic() - started, 3)
     report.worker_peak_mb = student.peak_memory_mb
     report.protections = active_protections(settings)

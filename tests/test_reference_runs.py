@@ -1,6 +1,7 @@
 """The reference's recorded runs kept on disk (engine/reference_runs.py): the file holds
 exactly the runs a fresh recording makes, a damaged file is recorded again and never
 trusted, and a warm cache changes no student's results."""
+import dataclasses
 import subprocess
 import sys
 
@@ -99,9 +100,14 @@ def test_a_damaged_file_is_recorded_again_never_trusted(settings, cache, recordi
 
 
 def results_without_timing(path, settings):
-    """results.json as a student gets it, without what the machine's speed decides."""
+    """results.json as a student gets it, without what the machine's speed decides, graded
+    as by a new grader process."""
     with replay.fresh_trees():
-        results = gradescope_results(grade_path(path, settings))
+        return results_without_timing_in_this_process(path, settings)
+
+
+def results_without_timing_in_this_process(path, settings):
+    results = gradescope_results(grade_path(path, settings))
     del results["execution_time"], results["extra_data"]["worker_peak_mb"]
     return results
 
@@ -115,6 +121,24 @@ def test_a_warm_cache_changes_no_results(settings, cache, recordings, student):
     warm = results_without_timing(submission, settings)
     assert recordings == []
     assert warm == cold
+
+
+def test_runs_this_process_would_not_draw_are_dropped_with_one_warning_and_the_grades_stay_right(settings, cache, capsys):
+    """A file whose runs are whole and intact but drawn otherwise (here: under another secret,
+    stored where this one's go) passes every check of the file; a correct submission walks
+    its examples and passes, a wrong one leaves them and hypothesis draws its own (NotExact).
+    The grader then grades again by plain hypothesis, and so every later submission."""
+    wrong = [COURSE_ROOT / "sample_class" / student / "convnets.ipynb" for student in ("eve", "dev")]
+    right = [results_without_timing(path, settings) for path in wrong]
+    other_secret = dataclasses.replace(settings, course_secret=settings.course_secret + "-another")
+    reference_runs.write_reference_runs(reference_runs.cache_file(settings), fresh_recording(other_secret))
+    capsys.readouterr()
+    with replay.fresh_trees():
+        graded = [results_without_timing_in_this_process(path, settings) for path in wrong]
+        assert not replay.replaying()
+    assert graded == right
+    [warning] = capsys.readouterr().err.splitlines()
+    assert warning.startswith("warning: hypothesis drew another example than the recorded run") and ".grading_cache/" in warning
 
 
 def test_a_correct_submission_replayed_from_the_file_is_graded_without_importing_hypothesis(settings, tmp_path):

@@ -84,7 +84,8 @@ class Diverged:
 
 class NotExact(BaseException):
     """hypothesis drew other examples than a recorded run's under the same seed. A
-    BaseException, so that hypothesis stops instead of taking it for the student's failure."""
+    BaseException, so that hypothesis stops instead of taking it for the student's failure.
+    The grader then grades the submission again without replay (stop_replaying)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Trees:
     roots: dict = field(default_factory=dict)  # (part, name, secret, max_examples) -> Step
     steps: int = 0
     outbox: list = None  # while sharing: the Runs recorded here that no one has taken yet
+    trusted: bool = True  # False after a NotExact: this process grades by plain hypothesis
 
 
 _TREES = Trees()
@@ -117,6 +119,20 @@ def fresh_trees():
         yield
     finally:
         _TREES = kept
+
+
+def replaying():
+    """Whether this process grades by following its recorded runs (until a NotExact)."""
+    return _TREES.trusted
+
+
+def stop_replaying():
+    """After a NotExact: the runs this process holds (read from a cache file, adopted from
+    another grader, or drawn under other hypothesis state) are not what its hypothesis
+    draws, so they are dropped, and it grades by plain hypothesis from now on: the same
+    verdicts and messages (replay's guarantee), only slower."""
+    global _TREES
+    _TREES = Trees(outbox=None if _TREES.outbox is None else [], trusted=False)
 
 
 def recorded_steps():
@@ -244,8 +260,9 @@ def add_recorded(run, bounded=True):
 
 
 def add_run(run, bounded=True):
-    """Add a Run to its property's tree; False if that would pass MAX_STEPS (bounded)."""
-    if bounded and _TREES.steps + len(run.examples) > MAX_STEPS:
+    """Add a Run to its property's tree; False if that would pass MAX_STEPS (bounded), or
+    if this process no longer replays (stop_replaying)."""
+    if not _TREES.trusted or bounded and _TREES.steps + len(run.examples) > MAX_STEPS:
         return False
     if run.key not in _TREES.roots:
         _TREES.roots[run.key] = _new_step(*run.examples[0][:2])
