@@ -63,19 +63,46 @@ def fresh_trees():
         yield
 
 
+def graded(folder, settings, override, plain=False):
+    """The tests of PART for the reference with `override`, graded in a new worker; plain:
+    by hypothesis alone (replay off), as a kernel does."""
+    path = folder / "convnets.py"
+    path.write_text(solved_module(override))
+    with pytest.MonkeyPatch.context() as patch:
+        if plain:
+            run_property = grader.run_property
+            patch.setattr(grader, "run_property", lambda *args, **options: run_property(*args, **{**options, "replay": False}))
+        return grader.grade_path(path, settings, parts=[PART]).tests
+
+
 @pytest.fixture
-def grade(tmp_path, settings, monkeypatch):
-    """grade(override, plain=False): the tests of PART for the reference with `override`,
-    graded in a new worker; plain: by hypothesis alone (replay off), as a kernel does."""
-    def grade(override, plain=False):
-        path = tmp_path / "convnets.py"
-        path.write_text(solved_module(override))
-        with monkeypatch.context() as patch:
-            if plain:
-                run_property = grader.run_property
-                patch.setattr(grader, "run_property", lambda *args, **options: run_property(*args, **{**options, "replay": False}))
-            return grader.grade_path(path, settings, parts=[PART]).tests
-    return grade
+def grade(tmp_path, settings):
+    """grade(override, plain=False): see graded."""
+    return lambda override, plain=False: graded(tmp_path, settings, override, plain)
+
+
+@pytest.fixture(scope="module")
+def catalogue_runs(tmp_path_factory, settings):
+    """The runs a grader process holds after grading the part's catalogued mistakes first
+    (the realistic order), the reference's included, recorded once for the tests that
+    start from them."""
+    folder = tmp_path_factory.mktemp("catalogue-first")
+    with replay.fresh_trees():
+        replay.start_sharing()
+        for entry in CATALOGUE:
+            if entry.part == PART:
+                graded(folder, settings, entry.override)
+        return replay.take_recorded()
+
+
+@pytest.fixture
+def after_the_catalogue(catalogue_runs):
+    """A grader process that graded the part's catalogued mistakes first: its runs added
+    in the order they were recorded, as a class run's graders adopt each other's."""
+    with replay.fresh_trees():
+        for run in catalogue_runs:
+            replay.add_run(run, bounded=False)
+        yield
 
 
 def assert_same_tests(replayed, plain):
@@ -84,13 +111,6 @@ def assert_same_tests(replayed, plain):
     for ours, theirs in zip(replayed, plain):
         for name, value in dataclasses.asdict(ours).items():
             assert value == getattr(theirs, name), f"{ours.name}: {name} differs with replay on"
-
-
-def warm_up(grade):
-    """The realistic order: the part's catalogued mistakes graded first, their runs recorded."""
-    for entry in CATALOGUE:
-        if entry.part == PART:
-            grade(entry.override)
 
 
 @pytest.mark.parametrize("override", ADAPTIVE.values(), ids=ADAPTIVE.keys())
@@ -102,8 +122,7 @@ def test_adaptive_code_is_graded_as_by_plain_hypothesis(grade, fresh_trees, over
 
 @pytest.mark.slow
 @pytest.mark.parametrize("override", ADAPTIVE.values(), ids=ADAPTIVE.keys())
-def test_adaptive_code_after_other_submissions_is_graded_as_by_plain_hypothesis(grade, fresh_trees, override):
-    warm_up(grade)
+def test_adaptive_code_after_other_submissions_is_graded_as_by_plain_hypothesis(grade, after_the_catalogue, override):
     assert_same_tests(grade(override), grade(override, plain=True))
 
 
