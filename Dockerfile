@@ -7,7 +7,7 @@ FROM python:3.11.9-slim-bookworm
 
 WORKDIR /opt/convnets-grader
 COPY requirements.lock ./
-RUN pip install --no-cache-dir --disable-pip-version-check -r requirements.lock
+RUN pip install --no-cache-dir --disable-pip-version-check --no-deps -r requirements.lock && pip check
 COPY pyproject.toml ./
 COPY autograder ./autograder
 RUN pip install --no-cache-dir --disable-pip-version-check --no-deps . && rm -rf /opt/convnets-grader

@@ -36,7 +36,8 @@ fi
 python3 -c 'import sys; sys.exit("Python >= 3.11 is needed (Gradescope: the Ubuntu 24.04 base image), found "
                                  + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 python3 -m venv "$ROOT/venv"
-"$ROOT/venv/bin/pip" install --quiet --disable-pip-version-check -r requirements.lock
+"$ROOT/venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+"$ROOT/venv/bin/pip" check --disable-pip-version-check
 """
 
 RUN = f"""#!/usr/bin/env bash

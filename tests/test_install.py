@@ -88,3 +88,13 @@ def test_the_image_grades_and_its_doctor_says_what_it_lost(tmp_path):
     doctor = subprocess.run([*mount, "doctor"], capture_output=True, text=True, timeout=600)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr  # what is active holds; what is not is said
     assert "on   separate process" in doctor.stdout
+
+
+def test_the_pinned_environment_has_no_grammar_built_at_import():
+    """requirements.lock leaves out rfc3987-syntax, which jsonschema imports if present and
+    which builds a grammar at import (1.5 to 2 s in every process importing nbformat or
+    nbgrader): a lock regenerated with it, or installed without --no-deps, fails here."""
+    imported = subprocess.run([sys.executable, "-c", "import sys, nbformat, nbgrader.api; print(sorted("
+                               "{'rfc3987_syntax', 'lark'} & set(sys.modules)))"],
+                              capture_output=True, text=True, check=True)
+    assert imported.stdout.strip() == "[]", "see requirements.lock's header"
