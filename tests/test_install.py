@@ -2,6 +2,7 @@
 the course from --course or the working folder, and whose workers still cannot read the
 hidden suites in site-packages; the Dockerfile builds an image that grades (where a
 container engine runs)."""
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -9,6 +10,8 @@ import sys
 import sysconfig
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from autograder.config import COURSE_ROOT, PACKAGE_PARENT
 
@@ -98,3 +101,23 @@ def test_the_pinned_environment_has_no_grammar_built_at_import():
                                "{'rfc3987_syntax', 'lark'} & set(sys.modules)))"],
                               capture_output=True, text=True, check=True)
     assert imported.stdout.strip() == "[]", "see requirements.lock's header"
+
+
+def test_the_lock_pins_what_each_package_needs_on_linux_and_macos():
+    """requirements.lock is installed with --no-deps: pip adds nothing, so every dependency
+    a pinned package declares for Linux or macOS, Python 3.11 to 3.13, must be pinned in it
+    for that place (a pin's marker says where it applies)."""
+    pins = [Requirement(line) for line in (COURSE_ROOT / "requirements.lock").read_text().splitlines()
+            if line and not line.startswith("#")]
+    places = [{"platform_system": system, "sys_platform": system.lower(), "os_name": "posix", "python_version": version,
+               "python_full_version": version + ".0", "extra": ""}
+              for system in ("Linux", "Darwin") for version in ("3.11", "3.12", "3.13")]
+    missing = set()
+    for place in places:
+        pinned = {canonicalize_name(pin.name) for pin in pins if pin.marker is None or pin.marker.evaluate(place)}
+        missing |= {f"{dist.metadata['Name']} needs {requirement} ({place['platform_system']}, {place['python_version']})"
+                    for dist in importlib.metadata.distributions() if canonicalize_name(dist.metadata["Name"]) in pinned
+                    for requirement in map(Requirement, dist.requires or ())
+                    if canonicalize_name(requirement.name) not in pinned
+                    and (requirement.marker is None or requirement.marker.evaluate(place))}
+    assert missing == set()
