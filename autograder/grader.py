@@ -13,7 +13,7 @@ from .config import PART_NAMES, visibility_problems
 from .properties import properties_of
 from .properties.fixtures import with_fixtures
 from .engine import replay as recorded
-from .engine.reference_runs import build_reference_runs, start_reference_runs
+from .engine.reference_runs import build_reference_runs, drop_reference_runs, start_reference_runs
 from .engine.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission
 from .sandbox.confinement import protections
@@ -116,14 +116,16 @@ def grade_cells(cells, settings, hidden=(), parts=PART_NAMES):
     """Grade code cells ([{"label", "source"}]) in a fresh sandboxed worker that cannot
     see the folders `hidden` (nor the course, see sandbox/confinement.py). If replay is
     found inexact (engine/replay.py, NotExact), the grading starts again in a new worker by plain
-    hypothesis, as every later one in this process, with one line on stderr."""
+    hypothesis, as every later one in this process, with one line on stderr; the course's
+    cache file of the reference's runs is removed."""
     try:
         return _grade_in_new_worker(cells, settings, hidden, parts, recorded.replaying())
     except recorded.NotExact as problem:
         recorded.stop_replaying()
+        drop_reference_runs(settings)
         print(f"warning: {problem}; this grader drops its recorded runs and grades without them from now on "
-              "(the same grades, more slowly). If it recurs, delete the course's .grading_cache/ folder.",
-              file=sys.stderr)
+              "(the same grades, more slowly), and removes the reference's runs from .grading_cache/ (the next "
+              "grader records them again)", file=sys.stderr)
         return _grade_in_new_worker(cells, settings, hidden, parts, replay=False)
 
 

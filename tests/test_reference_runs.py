@@ -127,7 +127,8 @@ def test_runs_this_process_would_not_draw_are_dropped_with_one_warning_and_the_g
     """A file whose runs are whole and intact but drawn otherwise (here: under another secret,
     stored where this one's go) passes every check of the file; a correct submission walks
     its examples and passes, a wrong one leaves them and hypothesis draws its own (NotExact).
-    The grader then grades again by plain hypothesis, and so every later submission."""
+    The grader then grades again by plain hypothesis, and so every later submission, and
+    removes the file: the next grader records the runs again."""
     wrong = [COURSE_ROOT / "sample_class" / student / "convnets.ipynb" for student in ("eve", "dev")]
     right = [results_without_timing(path, settings) for path in wrong]
     other_secret = dataclasses.replace(settings, course_secret=settings.course_secret + "-another")
@@ -139,6 +140,9 @@ def test_runs_this_process_would_not_draw_are_dropped_with_one_warning_and_the_g
     assert graded == right
     [warning] = capsys.readouterr().err.splitlines()
     assert warning.startswith("warning: hypothesis drew another example than the recorded run") and ".grading_cache/" in warning
+    assert not reference_runs.cache_file(settings).exists()
+    start_in_a_new_process(settings)
+    assert reference_runs.cache_file(settings).read_bytes() == freshly_recorded_file(settings, cache.parent / "fresh.bin")
 
 
 def test_a_correct_submission_replayed_from_the_file_is_graded_without_importing_hypothesis(settings, tmp_path):
