@@ -115,9 +115,9 @@ def grade_path(path, settings, parts=PART_NAMES):
 def grade_cells(cells, settings, hidden=(), parts=PART_NAMES):
     """Grade code cells ([{"label", "source"}]) in a fresh sandboxed worker that cannot
     see the folders `hidden` (nor the course, see sandbox/confinement.py). If replay is
-    found inexact (engine/replay.py, NotExact), the grading starts again in a new worker by plain
-    hypothesis, as every later one in this process, with one line on stderr; the course's
-    cache file of the reference's runs is removed."""
+    found inexact (engine/replay.py, NotExact), the grading starts again in a new worker
+    by plain hypothesis, as every later one in this process, with one line on stderr; the
+    course's cache file of the reference's runs is removed."""
     try:
         return _grade_in_new_worker(cells, settings, hidden, parts, recorded.replaying())
     except recorded.NotExact as problem:
