@@ -1,10 +1,10 @@
 """Gradescope: the autograder.zip an instructor uploads, and the upload it grades.
 
 Gradescope unpacks the zip into /autograder/source and runs its setup.sh there once
-(the pinned environment, in /autograder/venv); then, for each submission, it runs
-/autograder/run_autograder with the student's upload in /autograder/submission/ and
-shows /autograder/results/results.json. GRADESCOPE_ROOT moves /autograder elsewhere
-(the tests grade in a scratch folder laid out the same way).
+(the pinned environment, in /autograder/venv, and the package compiled); then, for
+each submission, it runs /autograder/run_autograder with the student's upload in
+/autograder/submission/ and shows /autograder/results/results.json. GRADESCOPE_ROOT
+moves /autograder elsewhere (the tests grade in a scratch folder laid out the same way).
 
 The zip holds the package, course_config.py, the master and released notebooks (the
 reference and the released cells the grader needs), the reference's recorded runs
@@ -38,6 +38,9 @@ python3 -c 'import sys; sys.exit("Python >= 3.11 is needed (Gradescope: the Ubun
 python3 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 "$ROOT/venv/bin/pip" check --disable-pip-version-check
+# Each submission is graded in a fresh copy of this machine: compiled once here, the
+# package is not compiled again by every submission's Python.
+"$ROOT/venv/bin/python" -m compileall -q autograder course_config.py
 """
 
 RUN = f"""#!/usr/bin/env bash

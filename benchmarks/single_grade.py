@@ -4,13 +4,17 @@ run it (a process per submission): this code, cold and warm, against another rev
     .venv/bin/python benchmarks/single_grade.py [--rounds 5] [--baseline REVISION]
 
 Makes two scratch course folders (course_config.py, solutions/, assignment/), one for
-this code and one for --baseline's, of which it unpacks a copy of the package (`git
-archive`). Then, in each round, it
-grades the same notebooks in turn, the order rotated from round to round, each a process
-of its own, timed from start to exit (wall):
+this code and one for --baseline's, and copies of the package: this code's (the working
+tree's) compiled, as an install compiles it (pip, Gradescope's setup.sh), and again not
+compiled; the baseline's (`git archive`) compiled. Every process runs with
+PYTHONDONTWRITEBYTECODE=1, so none of them changes what is compiled. Then, in each round,
+it grades the same notebooks in turn, the order rotated from round to round, each a
+process of its own, timed from start to exit (wall):
 
 - ada (correct), this code, cold: the course's reference runs cache removed first;
 - ada and eve (a catalogued mistake, shrinks its counterexamples), this code, warm;
+- ada, this code not compiled, warm: what each submission's process pays where the
+  package's bytecode is not kept (a fresh container, a read-only or bytecode-less install);
 - ada and eve, the baseline's code, warm;
 - this code's imports alone (`python -c "import autograder.cli, autograder.grader"`): the
   floor under any `grade` process, which imports them before it looks at the notebook.
@@ -20,6 +24,7 @@ run: the machine's load changes absolute times between runs (see benchmarks/READ
 much less their ratios. Every run must give the notebook its known score.
 """
 import argparse
+import compileall
 import os
 import shutil
 import statistics
@@ -33,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CLASS = ROOT / "sample_class"
 SCORES = {"ada": "Points 130/130", "eve": "Points 93/130"}  # the last line `grade` prints
 COURSE_FILES = ("course_config.py", "solutions", "assignment")
+NO_BYTECODE_WRITTEN = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def scratch_course(folder):
@@ -45,9 +51,22 @@ def scratch_course(folder):
 
 def exported_package(revision, folder):
     """`revision`'s autograder package, unpacked into `folder` (run from there, it is the
-    one `python -m autograder` imports)."""
+    one `python -m autograder` imports) and compiled."""
     archive = subprocess.run(["git", "archive", revision, "autograder"], cwd=ROOT, capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return compiled(folder)
+
+
+def working_tree_package(folder):
+    """This code's autograder package, as it is in the working tree, copied into `folder`
+    without its bytecode."""
+    shutil.copytree(ROOT / "autograder", folder / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def compiled(folder):
+    if not compileall.compile_dir(folder / "autograder", quiet=1):
+        raise SystemExit(f"{folder}: the package does not compile")
     return folder
 
 
@@ -62,7 +81,7 @@ def timed_grade(code, course, student, output):
     command = [sys.executable, "-m", "autograder", "--course", str(course), "grade",
                str(SAMPLE_CLASS / student / "convnets.ipynb"), "--output", str(output)]
     started = time.perf_counter()
-    run = subprocess.run(command, cwd=code, capture_output=True, text=True)
+    run = subprocess.run(command, cwd=code, capture_output=True, text=True, env=NO_BYTECODE_WRITTEN)
     seconds = time.perf_counter() - started
     lines = run.stdout.strip().splitlines()
     if run.returncode != 0 or not lines or lines[-1] != SCORES[student]:
@@ -70,10 +89,11 @@ def timed_grade(code, course, student, output):
     return seconds
 
 
-def timed_imports(code):
+def timed_imports(code, course):
     """Seconds of a process of `code`'s folder that imports what `grade` imports, and exits."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import autograder.cli, autograder.grader"], cwd=code, check=True)
+    subprocess.run([sys.executable, "-c", "import autograder.cli, autograder.grader"], cwd=code, check=True,
+                   env={**NO_BYTECODE_WRITTEN, "CONVNETS_COURSE_ROOT": str(course)})
     return time.perf_counter() - started
 
 
@@ -85,15 +105,18 @@ def main():
     args.baseline = args.baseline or fork_point()
     scratch = Path(tempfile.mkdtemp(prefix="single-grade-", dir=ROOT / "benchmarks"))
     try:
-        for folder in ("course", "baseline-course", "baseline"):
+        for folder in ("course", "baseline-course", "baseline", "code", "source"):
             (scratch / folder).mkdir()
-        ours = (ROOT, scratch_course(scratch / "course"))  # (the code's folder, its course)
+        course = scratch_course(scratch / "course")
+        ours = (compiled(working_tree_package(scratch / "code")), course)  # (the code's folder, its course)
+        ours_not_compiled = (working_tree_package(scratch / "source"), course)
         theirs = (exported_package(args.baseline, scratch / "baseline"), scratch_course(scratch / "baseline-course"))
         output = scratch / "results.json"
         variants = {  # name: (code and course, student, cold)
             "ada, cold": (ours, "ada", True),
             "ada, warm": (ours, "ada", False),
             "eve, warm": (ours, "eve", False),
+            "ada, warm, not compiled": (ours_not_compiled, "ada", False),
             f"ada, warm, {args.baseline}": (theirs, "ada", False),
             f"eve, warm, {args.baseline}": (theirs, "eve", False),
             "imports only": (ours, None, False),
@@ -108,7 +131,7 @@ def main():
                 (code, course), student, cold = variants[name]
                 if cold:
                     shutil.rmtree(course / ".grading_cache")
-                times[name].append(timed_grade(code, course, student, output) if student else timed_imports(code))
+                times[name].append(timed_grade(code, course, student, output) if student else timed_imports(code, course))
                 if cold:  # the warm runs after it find the cache again
                     timed_grade(code, course, student, output)
         report(times, args.baseline, os.getloadavg())
@@ -123,6 +146,7 @@ def report(times, baseline, load):
         print(f"  {name:<24} best {min(seconds):.3f} s  median {statistics.median(seconds):.3f} s")
     median = {name: statistics.median(seconds) for name, seconds in times.items()}
     print(f"ada cold / warm (this code):              {median['ada, cold'] / median['ada, warm']:.2f}x")
+    print(f"ada warm, not compiled / compiled:        {median['ada, warm, not compiled'] / median['ada, warm']:.2f}x")
     for student in ("ada", "eve"):
         print(f"{student} warm, {baseline} / this code:{' ' * max(1, 18 - len(baseline))}"
               f"{median[f'{student}, warm, {baseline}'] / median[f'{student}, warm']:.2f}x")

@@ -2,9 +2,10 @@
 scratch folder laid out as Gradescope's /autograder (GRADESCOPE_ROOT), its run_autograder
 grades each upload as `grade` does, and an upload it cannot grade gets 0 and the reason.
 The zip ships the reference's recorded runs, which its grader uses as they are.
-setup.sh is not run here (it installs requirements.lock from the network): run_autograder
-uses this environment's Python (CONVNETS_PYTHON)."""
+setup.sh runs with a stand-in for the network's part (its venv's pip only notes what it is
+asked); elsewhere run_autograder uses this environment's Python (CONVNETS_PYTHON)."""
 import dataclasses
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -153,3 +154,42 @@ def test_setup_sh_is_valid_bash(autograder_zip, tmp_path):
     with zipfile.ZipFile(autograder_zip) as archive:
         (tmp_path / "setup.sh").write_bytes(archive.read("setup.sh"))
     subprocess.run(["bash", "-n", str(tmp_path / "setup.sh")], check=True)
+
+
+def offline_python3(folder):
+    """A `python3` for setup.sh that makes its venv without the network: the venv's pip
+    notes what it is asked in pip.log, its python is this one."""
+    folder.mkdir()
+    (folder / "python3").write_text(f"""#!/bin/sh
+if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
+    mkdir -p "$3/bin"
+    printf '#!/bin/sh\\necho "$*" >> "{folder}/pip.log"\\n' > "$3/bin/pip"
+    printf '#!/bin/sh\\nexec "{sys.executable}" "$@"\\n' > "$3/bin/python"
+    chmod +x "$3/bin/pip" "$3/bin/python"
+    exit 0
+fi
+exec "{sys.executable}" "$@"
+""")
+    (folder / "python3").chmod(0o755)
+    return folder
+
+
+@pytest.mark.slow
+def test_setup_sh_installs_the_lock_and_compiles_the_package_once_for_every_submission(tmp_path, autograder_zip, settings):
+    """Gradescope grades each submission in a fresh copy of the machine setup.sh made: a
+    package compiled there is not compiled again by each submission's Python."""
+    root = gradescope_root(tmp_path / "root", autograder_zip, {"convnets.ipynb": ADA})
+    stand_in = offline_python3(tmp_path / "bin")
+    environment = {**os.environ, "GRADESCOPE_ROOT": str(root), "PATH": f"{stand_in}:{os.environ['PATH']}",
+                   "PYTHONDONTWRITEBYTECODE": "1"}  # compileall writes its files all the same
+    subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=tmp_path, env=environment, check=True)
+    assert (stand_in / "pip.log").read_text().splitlines() == [
+        "install --quiet --disable-pip-version-check --no-deps -r requirements.lock", "check --disable-pip-version-check"]
+    sources = [*(root / "source" / "autograder").rglob("*.py"), root / "source" / "course_config.py"]
+    assert len(sources) > 50
+    assert [path for path in sources if not os.path.isfile(importlib.util.cache_from_source(path))] == []
+    environment = {k: v for k, v in os.environ.items() if k != "CONVNETS_COURSE_SECRET"}  # run_autograder takes
+    environment.update(GRADESCOPE_ROOT=str(root), CONVNETS_MAX_EXAMPLES=str(MAX_EXAMPLES))  # setup.sh's venv
+    subprocess.run([str(root / "run_autograder")], cwd=root / "submission", env=environment, check=True,
+                   capture_output=True, timeout=300)
+    assert read_results(root / "results" / "results.json")["score"] == sum(settings.part_points.values())
