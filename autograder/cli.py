@@ -50,6 +50,8 @@ def main(argv=None):
 
     gradescope = commands.add_parser("gradescope", help="write the autograder.zip to upload to Gradescope")
     gradescope.add_argument("--output", default="autograder.zip", help="where the zip goes (default: autograder.zip)")
+    commands.add_parser("gradescope-setup", help="prepare Gradescope's machine once (what setup.sh runs): compile the "
+                                                 "package, record the reference's runs for its Python")
     upload = commands.add_parser("gradescope-upload", help="grade the upload in Gradescope's folders (what run_autograder runs)")
     upload.add_argument("root", help="Gradescope's folder: submission/ in it is graded into results/results.json")
 
@@ -210,6 +212,18 @@ def run_gradescope(args, settings):
     return 0
 
 
+def run_gradescope_setup(args, settings):
+    from .gradescope import IncompleteCourse, prepare_machine
+
+    try:
+        reference_runs = prepare_machine(settings)
+    except IncompleteCourse as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    print(f"Compiled the package; the reference's recorded runs for this Python are in {reference_runs}")
+    return 0
+
+
 def run_gradescope_upload(args, settings):
     from .class_grading.roster import NoSubmission
     from .gradescope import results_path, upload_in
@@ -271,5 +285,6 @@ def run_nbgrader(args, settings):
 
 
 COMMANDS = {"grade": run_grade, "grade-class": run_grade_class, "merge": run_merge, "report": run_report, "audit": run_audit,
-            "gradescope": run_gradescope, "gradescope-upload": run_gradescope_upload, "doctor": run_doctor,
+            "gradescope": run_gradescope, "gradescope-setup": run_gradescope_setup,
+            "gradescope-upload": run_gradescope_upload, "doctor": run_doctor,
             "release": run_release, "demo": run_demo, "exchange-demo": run_exchange_demo, "nbgrader": run_nbgrader}

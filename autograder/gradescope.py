@@ -1,19 +1,20 @@
 """Gradescope: the autograder.zip an instructor uploads, and the upload it grades.
 
 Gradescope unpacks the zip into /autograder/source and runs its setup.sh there once
-(the pinned environment, in /autograder/venv, and the package compiled); then, for
-each submission, it runs /autograder/run_autograder with the student's upload in
+(the pinned environment, in /autograder/venv, then `gradescope-setup`, prepare_machine);
+then, for each submission, it runs /autograder/run_autograder with the student's upload in
 /autograder/submission/ and shows /autograder/results/results.json. GRADESCOPE_ROOT
 moves /autograder elsewhere (the tests grade in a scratch folder laid out the same way).
 
 The zip holds the package, course_config.py, the master and released notebooks (the
 reference and the released cells the grader needs), the reference's recorded runs
 (engine/reference_runs.py, built for the settings the zip is built with, so that no
-submission pays for recording them; they are for this Python's version, and a Gradescope
-Python of another records them again for each submission) and requirements.lock; with
+submission pays for recording them; they are for this Python's version, and setup.sh
+records them once for a Gradescope Python of another) and requirements.lock; with
 CONVNETS_COURSE_SECRET set when it is built, the secret too, which run_autograder
 exports (Gradescope has no other way to pass one).
 """
+import compileall
 import os
 import zipfile
 from pathlib import Path
@@ -23,13 +24,22 @@ from .class_grading.roster import NoSubmission, submission_in
 from .grader import build_reference_cache
 
 SECRET_FILE = "course_secret"
+# run_autograder's and setup.sh's: both grade (or record the reference's runs) under the
+# secret set when the zip was built, if one was.
+EXPORT_SECRET = f"""if [ -f "$ROOT/source/{SECRET_FILE}" ]; then
+    CONVNETS_COURSE_SECRET="$(cat "$ROOT/source/{SECRET_FILE}")"
+    export CONVNETS_COURSE_SECRET
+fi
+"""
 EXECUTABLE = 0o100755 << 16  # a zip member's mode: a regular file anyone may run
 
-SETUP = """#!/usr/bin/env bash
-# Gradescope runs this once, as root, in /autograder/source: the pinned environment.
+SETUP = f"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, in /autograder/source: the pinned environment, then
+# what no submission should pay for again (gradescope-setup: the package compiled, the
+# reference's runs recorded for this Python).
 set -euo pipefail
 cd "$(dirname "$0")"
-ROOT="${GRADESCOPE_ROOT:-/autograder}"
+ROOT="${{GRADESCOPE_ROOT:-/autograder}}"
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     apt-get update -qq && apt-get install -y -qq python3 python3-venv > /dev/null
 fi
@@ -38,9 +48,7 @@ python3 -c 'import sys; sys.exit("Python >= 3.11 is needed (Gradescope: the Ubun
 python3 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 "$ROOT/venv/bin/pip" check --disable-pip-version-check
-# Each submission is graded in a fresh copy of this machine: compiled once here, the
-# package is not compiled again by every submission's Python.
-"$ROOT/venv/bin/python" -m compileall -q autograder course_config.py
+{EXPORT_SECRET}"$ROOT/venv/bin/python" -m autograder --course "$(pwd)" gradescope-setup
 """
 
 RUN = f"""#!/usr/bin/env bash
@@ -48,13 +56,24 @@ RUN = f"""#!/usr/bin/env bash
 # results/results.json. CONVNETS_PYTHON overrides the Python setup.sh made.
 set -eu
 ROOT="${{GRADESCOPE_ROOT:-/autograder}}"
-if [ -f "$ROOT/source/{SECRET_FILE}" ]; then
-    CONVNETS_COURSE_SECRET="$(cat "$ROOT/source/{SECRET_FILE}")"
-    export CONVNETS_COURSE_SECRET
-fi
-cd "$ROOT/source"
+{EXPORT_SECRET}cd "$ROOT/source"
 exec "${{CONVNETS_PYTHON:-$ROOT/venv/bin/python}}" -m autograder --course "$ROOT/source" gradescope-upload "$ROOT"
 """
+
+
+def prepare_machine(settings):
+    """What setup.sh runs once where Gradescope grades; each submission is then graded in a
+    fresh copy of this machine, and pays for nothing done here: the package compiled, and
+    the reference's runs for these settings and this Python, recorded if the zip's were
+    made with another Python. Their cache file's path, or IncompleteCourse."""
+    compiled = compileall.compile_dir(PACKAGE_PARENT / "autograder", quiet=1) and compileall.compile_file(
+        COURSE_ROOT / "course_config.py", quiet=1)
+    if not compiled:
+        raise IncompleteCourse("the package or course_config.py does not compile (see above)")
+    reference_runs = build_reference_cache(settings)
+    if not reference_runs.is_file():
+        raise IncompleteCourse(f"cannot write the reference's recorded runs to {reference_runs.parent}")
+    return reference_runs
 
 
 class IncompleteCourse(Exception):

@@ -175,21 +175,34 @@ exec "{sys.executable}" "$@"
 
 
 @pytest.mark.slow
-def test_setup_sh_installs_the_lock_and_compiles_the_package_once_for_every_submission(tmp_path, autograder_zip, settings):
-    """Gradescope grades each submission in a fresh copy of the machine setup.sh made: a
-    package compiled there is not compiled again by each submission's Python."""
+@pytest.mark.parametrize("secret", [None, "the course's own"])
+def test_setup_sh_prepares_the_machine_so_that_no_submission_compiles_or_records(tmp_path, settings, secret):
+    """Gradescope grades each submission in a fresh copy of the machine setup.sh made: the
+    package is compiled there, and the reference's runs recorded there when the zip has
+    none for that machine's Python (here: the zip's removed), under the zip's secret."""
+    autograder_zip = build_zip(tmp_path, secret)
     root = gradescope_root(tmp_path / "root", autograder_zip, {"convnets.ipynb": ADA})
+    for shipped in (root / "source" / ".grading_cache").iterdir():
+        shipped.unlink()
     stand_in = offline_python3(tmp_path / "bin")
-    environment = {**os.environ, "GRADESCOPE_ROOT": str(root), "PATH": f"{stand_in}:{os.environ['PATH']}",
-                   "PYTHONDONTWRITEBYTECODE": "1"}  # compileall writes its files all the same
-    subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=tmp_path, env=environment, check=True)
+    environment = {k: v for k, v in os.environ.items() if k != "CONVNETS_COURSE_SECRET"}
+    environment.update(GRADESCOPE_ROOT=str(root), CONVNETS_MAX_EXAMPLES=str(MAX_EXAMPLES),
+                       PYTHONDONTWRITEBYTECODE="1")  # compileall writes its files all the same
+    subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=tmp_path, check=True, capture_output=True,
+                   env={**environment, "PATH": f"{stand_in}:{os.environ['PATH']}"})
     assert (stand_in / "pip.log").read_text().splitlines() == [
         "install --quiet --disable-pip-version-check --no-deps -r requirements.lock", "check --disable-pip-version-check"]
     sources = [*(root / "source" / "autograder").rglob("*.py"), root / "source" / "course_config.py"]
     assert len(sources) > 50
     assert [path for path in sources if not os.path.isfile(importlib.util.cache_from_source(path))] == []
-    environment = {k: v for k, v in os.environ.items() if k != "CONVNETS_COURSE_SECRET"}  # run_autograder takes
-    environment.update(GRADESCOPE_ROOT=str(root), CONVNETS_MAX_EXAMPLES=str(MAX_EXAMPLES))  # setup.sh's venv
-    subprocess.run([str(root / "run_autograder")], cwd=root / "submission", env=environment, check=True,
-                   capture_output=True, timeout=300)
+    [recorded] = (root / "source" / ".grading_cache").iterdir()
+    grading = dataclasses.replace(settings, max_examples=MAX_EXAMPLES, course_secret=secret or settings.course_secret)
+    assert recorded.read_bytes() == freshly_recorded_file(grading, tmp_path / "fresh.bin")
+    before = recorded.stat()
+    run = subprocess.run([str(root / "run_autograder")], cwd=root / "submission", env=environment,  # setup.sh's venv
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
     assert read_results(root / "results" / "results.json")["score"] == sum(settings.part_points.values())
+    after = recorded.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # read, not recorded again
+    assert list(recorded.parent.iterdir()) == [recorded]
