@@ -70,9 +70,16 @@ def prepare_machine(settings):
         COURSE_ROOT / "course_config.py", quiet=1)
     if not compiled:
         raise IncompleteCourse("the package or course_config.py does not compile (see above)")
+    return written_reference_runs(settings)
+
+
+def written_reference_runs(settings, note=""):
+    """The reference's runs for `settings` and this Python, in the course's cache file:
+    read, or recorded and written (build_reference_cache); its path, or IncompleteCourse
+    if it cannot be written (`note` ends the message)."""
     reference_runs = build_reference_cache(settings)
     if not reference_runs.is_file():
-        raise IncompleteCourse(f"cannot write the reference's recorded runs to {reference_runs.parent}")
+        raise IncompleteCourse(f"cannot write the reference's recorded runs to {reference_runs.parent}{note}")
     return reference_runs
 
 
@@ -87,9 +94,7 @@ def build_zip(output, settings):
     missing = [str(path) for path in members.values() if not path.is_file()]
     if missing:
         raise IncompleteCourse(f"cannot build the zip without {', '.join(missing)} (build it from a clone of the course)")
-    reference_runs = build_reference_cache(settings)
-    if not reference_runs.is_file():
-        raise IncompleteCourse(f"cannot write the reference's recorded runs to {reference_runs.parent}, which the zip ships")
+    reference_runs = written_reference_runs(settings, ", which the zip ships")
     members[str(reference_runs.relative_to(COURSE_ROOT))] = reference_runs
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         _add_script(archive, "setup.sh", SETUP)

@@ -65,6 +65,7 @@ def working_tree_package(folder):
 
 
 def compiled(folder):
+    """`folder` with its autograder package compiled, as pip and Gradescope's setup.sh leave it."""
     if not compileall.compile_dir(folder / "autograder", quiet=1):
         raise SystemExit(f"{folder}: the package does not compile")
     return folder

@@ -63,11 +63,13 @@ def gradescope_root(root, autograder_zip, uploads):
     return root
 
 
-def run_autograder(root):
-    """Run root/run_autograder as Gradescope would, from elsewhere; (its results, its stderr)."""
+def run_autograder(root, python=sys.executable):
+    """Run root/run_autograder as Gradescope would, from elsewhere, with `python` (None:
+    setup.sh's venv); (its results, its stderr)."""
     environment = {k: v for k, v in os.environ.items() if k != "CONVNETS_COURSE_SECRET"}
-    environment.update(GRADESCOPE_ROOT=str(root), CONVNETS_PYTHON=sys.executable,
-                       CONVNETS_MAX_EXAMPLES=str(MAX_EXAMPLES))
+    environment.update(GRADESCOPE_ROOT=str(root), CONVNETS_MAX_EXAMPLES=str(MAX_EXAMPLES))
+    if python:
+        environment["CONVNETS_PYTHON"] = python
     run = subprocess.run([str(root / "run_autograder")], cwd=root / "submission", env=environment,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -187,9 +189,10 @@ def test_setup_sh_prepares_the_machine_so_that_no_submission_compiles_or_records
     stand_in = offline_python3(tmp_path / "bin")
     environment = {k: v for k, v in os.environ.items() if k != "CONVNETS_COURSE_SECRET"}
     environment.update(GRADESCOPE_ROOT=str(root), CONVNETS_MAX_EXAMPLES=str(MAX_EXAMPLES),
+                       PATH=f"{stand_in}:{os.environ['PATH']}",
                        PYTHONDONTWRITEBYTECODE="1")  # compileall writes its files all the same
-    subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=tmp_path, check=True, capture_output=True,
-                   env={**environment, "PATH": f"{stand_in}:{os.environ['PATH']}"})
+    subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=tmp_path, env=environment, check=True,
+                   capture_output=True)
     assert (stand_in / "pip.log").read_text().splitlines() == [
         "install --quiet --disable-pip-version-check --no-deps -r requirements.lock", "check --disable-pip-version-check"]
     sources = [*(root / "source" / "autograder").rglob("*.py"), root / "source" / "course_config.py"]
@@ -199,10 +202,8 @@ def test_setup_sh_prepares_the_machine_so_that_no_submission_compiles_or_records
     grading = dataclasses.replace(settings, max_examples=MAX_EXAMPLES, course_secret=secret or settings.course_secret)
     assert recorded.read_bytes() == freshly_recorded_file(grading, tmp_path / "fresh.bin")
     before = recorded.stat()
-    run = subprocess.run([str(root / "run_autograder")], cwd=root / "submission", env=environment,  # setup.sh's venv
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    assert read_results(root / "results" / "results.json")["score"] == sum(settings.part_points.values())
+    results, _ = run_autograder(root, python=None)
+    assert results["score"] == sum(settings.part_points.values())
     after = recorded.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # read, not recorded again
     assert list(recorded.parent.iterdir()) == [recorded]
