@@ -254,12 +254,14 @@ def run_release(args, settings):
     from .notebook_source import EditedMaster
     from .release import make_release
 
+    print("Releasing, then recording the runs of the reference and of every catalogued mistake (a minute or two)...")
     try:
         make_release(settings, force=args.force)
     except EditedMaster as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    print("Wrote solutions/convnets/convnets.ipynb, assignment/convnets/, sample_class/ and the reference's runs in .grading_cache/.")
+    print("Wrote solutions/convnets/convnets.ipynb, assignment/convnets/, sample_class/ and, in .grading_cache/, "
+          "the recorded runs of the reference and of the catalogued mistakes.")
     return 0
 
 

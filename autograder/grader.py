@@ -13,6 +13,7 @@ from .config import PART_NAMES, visibility_problems
 from .properties import properties_of
 from .properties.fixtures import with_fixtures
 from .engine import replay as recorded
+from .engine.mistake_runs import drop_mistake_runs, offer_mistake_runs
 from .engine.reference_runs import build_reference_runs, drop_reference_runs, start_reference_runs
 from .engine.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission
@@ -123,9 +124,10 @@ def grade_cells(cells, settings, hidden=(), parts=PART_NAMES):
     except recorded.NotExact as problem:
         recorded.stop_replaying()
         drop_reference_runs(settings)
+        drop_mistake_runs(settings)
         print(f"warning: {problem}; this grader drops its recorded runs and grades without them from now on "
-              "(the same grades, more slowly), and removes the reference's runs from .grading_cache/ (the next "
-              "grader records them again)", file=sys.stderr)
+              "(the same grades, more slowly), and removes the recorded runs from .grading_cache/ (the next "
+              "grader records the reference's again, `make release` the catalogued mistakes')", file=sys.stderr)
         return _grade_in_new_worker(cells, settings, hidden, parts, replay=False)
 
 
@@ -154,9 +156,11 @@ def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES, rep
     """Run the properties of `parts` against a submission whose cells have been run.
     replay: follow the hypothesis runs this process recorded first (engine/replay.py);
     a process that grades one submission only gains nothing from it. With replay the
-    reference's runs come from the course's cache when it has them (engine/reference_runs.py)."""
+    reference's runs come from the course's cache when it has them (engine/reference_runs.py),
+    and the catalogued mistakes' when a submission leaves them (engine/mistake_runs.py)."""
     if replay:
         start_reference_runs(graded_properties(settings), settings)
+        offer_mistake_runs(graded_properties(settings), settings)
     notes = [f"{e['label']} raised {e['error']['type']}: {e['error']['message']}" for e in loaded.cell_errors]
     tests = []
     for prop, points in property_points(settings):

@@ -1,11 +1,12 @@
 """Making the release: master notebook from its text form, nbgrader's student version,
-the sample class built from the release, and the reference's recorded runs for the
-graders (engine/reference_runs.py)."""
+the sample class built from the release, and the recorded runs of the reference and of
+the catalogued mistakes for the graders (engine/reference_runs.py, engine/mistake_runs.py)."""
 import shutil
 import tempfile
 from pathlib import Path
 
 from .config import ASSIGNMENT, NOTEBOOK, RELEASED_NOTEBOOK, SAMPLE_CLASS
+from .engine.mistake_runs import record_mistake_runs
 from .grader import build_reference_cache
 from .nbgrader_bridge.course import new_course
 from .notebook_source import write_master
@@ -43,7 +44,8 @@ def sample_notebook(student, released):
 def make_release(settings, force=False):
     """Regenerate the master notebook (refused if it was edited by hand,
     unless `force`), assignment/ and sample_class/, with PART_POINTS' points and
-    without the parts it gives none; then record the reference's runs for the graders."""
+    without the parts it gives none; then record the runs of the reference and of the
+    catalogued mistakes for the graders."""
     write_master(settings.part_points, force=force)
     released = generate_release()
     target = RELEASED_NOTEBOOK.parent
@@ -55,3 +57,4 @@ def make_release(settings, force=False):
         folder.joinpath(NOTEBOOK).write_text(sample_notebook(student, target), encoding="utf-8")
     shutil.rmtree(released.parents[1])
     build_reference_cache(settings)
+    record_mistake_runs(settings)

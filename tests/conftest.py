@@ -8,6 +8,7 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from autograder.config import load_settings
+from autograder.engine import mistake_runs
 from autograder.reference import notebook_json, solved_module, solved_notebook
 from autograder.sandbox.confinement import RUN_TAG
 
@@ -63,3 +64,12 @@ def reference_notebook(tmp_path_factory):
     path = tmp_path_factory.mktemp("reference-nb") / "convnets.ipynb"
     path.write_text(notebook_json(solved_notebook()))
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_mistake_runs(monkeypatch, tmp_path_factory):
+    """In-process graders find no catalogued mistakes' runs (engine/mistake_runs.py), which a
+    course's .grading_cache/ holds after `make release`: a test that looks at what hypothesis
+    runs or records sees the same whether or not the course was released here. The tests of
+    mistake_runs.py point graders to their own file."""
+    monkeypatch.setattr(mistake_runs, "mistakes_file", lambda settings: tmp_path_factory.getbasetemp() / "no-mistake-runs.bin")

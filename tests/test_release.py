@@ -12,6 +12,8 @@ import pytest
 
 from autograder.answer_keys import KEY_EXPRESSIONS, keys_in, normalised
 from autograder.config import COURSE_ROOT, PART_NAMES, load_settings
+from autograder.engine import mistake_runs, runner
+from autograder.engine.mistake_runs import mistakes_file  # as the module has it, not as tests/conftest.py replaces it
 from autograder.engine.reference_runs import cache_file
 from autograder.nbgrader_bridge.preprocessor import part_of
 from autograder.notebook_source import MASTER_NOTEBOOK, TEXT_FORM, EditedMaster, build_master, notebook_text, write_master
@@ -19,7 +21,7 @@ from autograder.properties import properties_of
 from autograder.reference import without_markers
 from autograder.release import ROSTER, SAMPLE_CLASS, generate_release, sample_notebook
 
-from tests.test_reference_runs import freshly_recorded_file
+from tests.test_reference_runs import freshly_recorded_file, results_without_timing
 
 RELEASE = COURSE_ROOT / "assignment" / "convnets"
 PINNED_API = {
@@ -158,7 +160,10 @@ def test_release_refuses_to_overwrite_a_hand_edited_master(tmp_path):
 
 
 @pytest.mark.slow
-def test_release_records_the_reference_runs_graders_read(tmp_path, settings):
+def test_release_records_the_runs_graders_read(tmp_path, settings, monkeypatch):
+    """The reference's, byte for byte a fresh recording; the catalogued mistakes', from
+    which a grader replays the sample class's eve (a catalogued mistake) without hypothesis,
+    every test as plain hypothesis gives it."""
     course = tmp_path / "course"
     shutil.copytree(COURSE_ROOT / "solutions", course / "solutions")
     for name in ("course_config.py", "nbgrader_config.py"):
@@ -166,9 +171,16 @@ def test_release_records_the_reference_runs_graders_read(tmp_path, settings):
     subprocess.run([sys.executable, "-m", "autograder", "--course", str(course), "release"],
                    env={**os.environ, "CONVNETS_MAX_EXAMPLES": "10"}, check=True, capture_output=True)
     released_for = dataclasses.replace(settings, max_examples=10)
-    [built] = (course / ".grading_cache").iterdir()
-    assert built.name == cache_file(released_for).name  # the same master notebook: the file graders here look for
-    assert built.read_bytes() == freshly_recorded_file(released_for, tmp_path / "fresh.bin")
+    cache = course / ".grading_cache"
+    reference, mistakes = (cache / path(released_for).name for path in (cache_file, mistakes_file))
+    assert sorted(cache.iterdir()) == sorted([reference, mistakes])  # the same master notebook: the files graders here look for
+    assert reference.read_bytes() == freshly_recorded_file(released_for, tmp_path / "fresh.bin")
+    eve = COURSE_ROOT / "sample_class" / "eve" / "convnets.ipynb"
+    without_file = results_without_timing(eve, released_for)
+    monkeypatch.setattr(mistake_runs, "mistakes_file", lambda settings: mistakes)
+    hypothesis_runs, run_hypothesis = [], runner._run_hypothesis
+    monkeypatch.setattr(runner, "_run_hypothesis", lambda *args, **options: hypothesis_runs.append(args) or run_hypothesis(*args, **options))
+    assert results_without_timing(eve, released_for) == without_file and hypothesis_runs == []
 
 
 def test_make_clean_removes_only_what_it_built():

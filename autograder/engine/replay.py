@@ -22,7 +22,10 @@ One thing in hypothesis is timed: it stops shrinking after MAX_SHRINKING_SECONDS
 it cut so depends on the machine, not only on the outcomes, and is never recorded.
 The tree stops growing at MAX_STEPS examples. A run is plain data (examples, outcomes
 as text, the ending), so the grader processes of a class run share theirs
-(shared_runs.py): a way of failing is run once per class.
+(shared_runs.py): a way of failing is run once per class. Runs can also be offered for
+a property (`offer_runs`, the catalogued mistakes' of mistake_runs.py): they join its
+tree when a submission first leaves its recorded runs, and the walk goes on through
+them, asking the submission nothing again.
 """
 import contextlib
 import copy
@@ -46,9 +49,28 @@ PASSED, REJECTED = "passed", "rejected"
 @dataclass
 class Step:
     """One example of a recorded run, and what came after it, per outcome."""
-    inputs: dict
+    inputs: object  # dict, or Packed until the walk first reaches it
     digest: str
     after: dict = field(default_factory=dict)  # outcome -> Step, or Ending
+
+
+@dataclass(frozen=True)
+class Packed:
+    """An example's inputs as the wire writes them (digest_of hashes these very bytes),
+    decoded when a submission first reaches it: a grader decodes only the examples it walks."""
+    message: bytes
+
+    def unpacked(self, digest):
+        """The inputs; NotExact unless they decode to `digest` (the bytes were checked
+        against it when read, so only a wire that decodes otherwise than it encodes could)."""
+        try:
+            [(header, arrays)] = wire.unpack_all(self.message, wire.FROM_GRADER)
+            inputs = wire.decode_data(header, arrays)
+        except (ValueError, TypeError, LookupError, wire.WireError):
+            inputs = None
+        if not isinstance(inputs, dict) or digest_of(inputs) != digest:
+            raise NotExact("a recorded example does not decode to the one recorded: replay would not be exact")
+        return inputs
 
 
 @dataclass(frozen=True)
@@ -104,6 +126,7 @@ class Trees:
     steps: int = 0
     outbox: list = None  # while sharing: the Runs recorded here that no one has taken yet
     trusted: bool = True  # False after a NotExact: this process grades by plain hypothesis
+    offered: dict = field(default_factory=dict)  # key -> a function giving more Runs of it (offer_runs); None once taken
 
 
 _TREES = Trees()
@@ -169,11 +192,13 @@ def replay(prop, student, secret, max_examples, stop_at_failure=False):
     node = _root(prop, secret, max_examples)
     answers = []
     while True:
-        outcome, error = run_example(prop, student, node.inputs)
+        outcome, error = run_example(prop, student, _inputs(node))
         if stop_at_failure and is_failure(outcome):
             return Replayed(False, error)
         answers.append(Answer(node.digest, outcome, error))
         after = node.after.get(outcome)
+        if after is None and _take_offered(_key(prop, secret, max_examples)):
+            after = node.after.get(outcome)
         if after is None:
             return Diverged(tuple(answers))
         if isinstance(after, Ending):
@@ -257,6 +282,51 @@ def add_recorded(run, bounded=True):
     if _TREES.outbox is not None:
         _TREES.outbox.append(run)
     return True
+
+
+def _inputs(node):
+    if isinstance(node.inputs, Packed):
+        node.inputs = node.inputs.unpacked(node.digest)
+    return node.inputs
+
+
+def offer_runs(key, runs):
+    """Offer `runs()` (a function giving Runs of the property `key`, (part, name, secret,
+    max_examples)) to its tree, taken when a submission first leaves the runs it has; a
+    property is offered runs once per process (the first offer stands)."""
+    _TREES.offered.setdefault(key, runs)
+
+
+def decline_offers(keys):
+    """From now on no runs offered for `keys` are taken: a process recording runs of its own."""
+    for key in keys:
+        _TREES.offered[key] = None
+
+
+def _take_offered(key):
+    """Add the Runs offered for `key`, once; whether any was added. None is added unless
+    all fit the tree (the same example wherever they meet it)."""
+    runs = _TREES.offered.get(key)
+    if runs is None:
+        return False
+    _TREES.offered[key] = None
+    runs = list(runs())
+    if not all(map(_fits, runs)):
+        return False
+    return sum(add_run(run) for run in runs) > 0
+
+
+def _fits(run):
+    """Whether `run` agrees with its property's tree as far as the two go together: the
+    same examples, and the same ending if the tree has one there."""
+    node = _TREES.roots.get(run.key)
+    for _, digest, outcome in run.examples:
+        if node is None:
+            return True
+        if not isinstance(node, Step) or node.digest != digest:
+            return False
+        node = node.after.get(outcome)
+    return node is None or node == run.ending
 
 
 def add_run(run, bounded=True):
