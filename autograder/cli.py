@@ -209,6 +209,9 @@ def run_gradescope(args, settings):
         return 2
     print(f"Wrote {args.output}: {len(members)} files; upload it as the assignment's autograder "
           "(base image: Ubuntu 24.04, for Python >= 3.11)")
+    if not any(name.startswith(".grading_cache/mistake-runs-") for name in members):
+        print("It holds no recorded runs of the catalogued mistakes for these settings (`make release` records them): "
+              "a submission that fails as one does pays hypothesis' shrinking, several seconds.")
     return 0
 
 
@@ -216,11 +219,13 @@ def run_gradescope_setup(args, settings):
     from .gradescope import IncompleteCourse, prepare_machine
 
     try:
-        reference_runs = prepare_machine(settings)
+        reference_runs, mistake_runs = prepare_machine(settings)
     except IncompleteCourse as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     print(f"Compiled the package; the reference's recorded runs for this Python are in {reference_runs}")
+    print(f"The catalogued mistakes' recorded runs for this Python are in {mistake_runs}" if mistake_runs else
+          "The zip holds no recorded runs of the catalogued mistakes (`make release` records them).")
     return 0
 
 

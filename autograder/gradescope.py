@@ -10,7 +10,9 @@ The zip holds the package, course_config.py, the master and released notebooks (
 reference and the released cells the grader needs), the reference's recorded runs
 (engine/reference_runs.py, built for the settings the zip is built with, so that no
 submission pays for recording them; they are for this Python's version, and setup.sh
-records them once for a Gradescope Python of another) and requirements.lock; with
+records them once for a Gradescope Python of another), the catalogued mistakes' recorded
+runs if `make release` recorded them for these settings (engine/mistake_runs.py, again
+recorded by setup.sh for another Python) and requirements.lock; with
 CONVNETS_COURSE_SECRET set when it is built, the secret too, which run_autograder
 exports (Gradescope has no other way to pass one).
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from .config import COURSE_ROOT, MASTER_NOTEBOOK, PACKAGE_PARENT, RELEASED_NOTEBOOK
 from .class_grading.roster import NoSubmission, submission_in
+from .engine.mistake_runs import mistakes_file, record_mistake_runs
 from .grader import build_reference_cache
 
 SECRET_FILE = "course_secret"
@@ -36,7 +39,7 @@ EXECUTABLE = 0o100755 << 16  # a zip member's mode: a regular file anyone may ru
 SETUP = f"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, in /autograder/source: the pinned environment, then
 # what no submission should pay for again (gradescope-setup: the package compiled, the
-# reference's runs recorded for this Python).
+# recorded runs made for this Python).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="${{GRADESCOPE_ROOT:-/autograder}}"
@@ -64,13 +67,30 @@ exec "${{CONVNETS_PYTHON:-$ROOT/venv/bin/python}}" -m autograder --course "$ROOT
 def prepare_machine(settings):
     """What setup.sh runs once where Gradescope grades; each submission is then graded in a
     fresh copy of this machine, and pays for nothing done here: the package compiled, and
-    the reference's runs for these settings and this Python, recorded if the zip's were
-    made with another Python. Their cache file's path, or IncompleteCourse."""
+    the runs for these settings and this Python, recorded if the zip's were made with
+    another Python. The cache files' paths (the mistakes' None if the zip has none), or
+    IncompleteCourse."""
     compiled = compileall.compile_dir(PACKAGE_PARENT / "autograder", quiet=1) and compileall.compile_file(
         COURSE_ROOT / "course_config.py", quiet=1)
     if not compiled:
         raise IncompleteCourse("the package or course_config.py does not compile (see above)")
-    return written_reference_runs(settings)
+    return written_reference_runs(settings), mistake_runs_for_this_python(settings)
+
+
+def mistake_runs_for_this_python(settings):
+    """The catalogued mistakes' runs for these settings and this Python: the zip's, or
+    recorded here if the zip's were made with another Python; None if the zip has none
+    for these settings (the course did not record them)."""
+    ours = mistakes_file(settings)
+    if ours.is_file():
+        return ours
+    fingerprint = ours.name.rsplit("-", 1)[0]  # mistake-runs-<grading>, then what drew them
+    if not any(ours.parent.glob(f"{fingerprint}-*.bin")):
+        return None
+    try:
+        return record_mistake_runs(settings, jobs=os.cpu_count() or 1)
+    except OSError as error:
+        raise IncompleteCourse(f"cannot write the catalogued mistakes' recorded runs: {error}") from None
 
 
 def written_reference_runs(settings, note=""):
@@ -96,6 +116,8 @@ def build_zip(output, settings):
         raise IncompleteCourse(f"cannot build the zip without {', '.join(missing)} (build it from a clone of the course)")
     reference_runs = written_reference_runs(settings, ", which the zip ships")
     members[str(reference_runs.relative_to(COURSE_ROOT))] = reference_runs
+    if mistakes_file(settings).is_file():
+        members[f"{reference_runs.parent.name}/{mistakes_file(settings).name}"] = mistakes_file(settings)
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         _add_script(archive, "setup.sh", SETUP)
         _add_script(archive, "run_autograder", RUN)

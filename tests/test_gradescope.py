@@ -15,6 +15,7 @@ import zipfile
 import jsonschema
 import pytest
 
+from autograder import gradescope
 from autograder.config import COURSE_ROOT, PART_NAMES
 from autograder.engine.reference_runs import cache_file
 from autograder.grader import grade_path
@@ -118,6 +119,53 @@ def test_the_zip_ships_the_reference_runs_a_fresh_recording_makes_and_its_grader
     assert list(shipped.parent.iterdir()) == [shipped]  # nor recorded into a file of another name
     run_autograders = dataclasses.replace(settings, max_examples=MAX_EXAMPLES)
     assert shipped.read_bytes() == freshly_recorded_file(run_autograders, tmp_path / "fresh.bin")
+
+
+@pytest.fixture
+def course_cache(tmp_path, monkeypatch, settings):
+    """The course's mistakes file for `settings` goes in tmp_path/.grading_cache/ (not there
+    yet), and recording the catalogue writes b"recorded" to it; returns the file's path
+    and the list of recordings made."""
+    ours = tmp_path / ".grading_cache" / gradescope.mistakes_file(settings).name
+    ours.parent.mkdir()
+    recordings = []
+
+    def record(settings, jobs):
+        recordings.append(jobs)
+        ours.write_bytes(b"recorded")
+        return ours
+
+    monkeypatch.setattr(gradescope, "mistakes_file", lambda settings: ours)
+    monkeypatch.setattr(gradescope, "record_mistake_runs", record)
+    return ours, recordings
+
+
+SHIPPED = {  # what the zip holds in .grading_cache/: setup.sh's mistakes file, and whether it records one
+    "none": (None, 0),
+    "this Python's": ("ours", 0),
+    "another Python's": ("ours", 1),
+    "another grading's": (None, 0),
+}
+
+
+@pytest.mark.parametrize("shipped", SHIPPED)
+def test_setup_records_the_mistakes_runs_for_its_python_if_the_zip_has_them_for_another(course_cache, settings, shipped):
+    ours, recordings = course_cache
+    grading, drawn_by = ours.name.removesuffix(".bin").rsplit("-", 1)
+    name = {"none": None, "this Python's": ours.name, "another Python's": f"{grading}-{'0' * len(drawn_by)}.bin",
+            "another grading's": f"mistake-runs-{'f' * 16}-{drawn_by}.bin"}[shipped]
+    if name:
+        ours.with_name(name).write_bytes(b"shipped")
+    found = gradescope.mistake_runs_for_this_python(settings)
+    assert (found and "ours", len(recordings)) == SHIPPED[shipped]
+
+
+def test_the_zip_ships_the_mistakes_runs_the_course_recorded_for_its_settings(tmp_path, course_cache, settings):
+    ours, _ = course_cache
+    ours.write_bytes(b"the course's recorded runs")
+    gradescope.build_zip(tmp_path / "autograder.zip", settings)
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as archive:
+        assert archive.read(f".grading_cache/{ours.name}") == b"the course's recorded runs"
 
 
 ODD_UPLOADS = {  # uploads: (the part scores as a fraction of full marks, the start of results' output)
