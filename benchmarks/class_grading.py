@@ -13,6 +13,12 @@ For each size N of --submissions, in one run:
 2. `python -m autograder grade-class` on the same N notebooks (nbgrader's layout, so the
    gradebook is written too).
 
+`grade-class` grades in a scratch copy of the course whose `.grading_cache/` holds the
+reference's recorded runs but not the catalogued mistakes' (engine/mistake_runs.py): the
+class is made of catalogue entries, so with those runs no failure would be new. With
+--mistake-runs it grades the same N again in a copy that holds them too, as `make release`
+leaves a course, to show what they spare when a class's mistakes are catalogued ones.
+
 It prints seconds per submission for each and their ratio, and checks both gave every
 student the same code score. N = 41 is each kind of notebook once: every flawed one
 fails in its own way, the case where grade-class gains least (nothing recorded can be
@@ -99,8 +105,26 @@ def stock_nbgrader(course):
     return timed(command, cwd=course, env=environment, stderr=subprocess.DEVNULL)  # kernels warn about TCP
 
 
-def grade_class(submitted, output):
-    command = [sys.executable, "-m", "autograder", "grade-class", str(submitted), "--output-dir", str(output)]
+def grading_course(folder, mistake_runs=False):
+    """A copy of the course's files to grade in, the reference's runs recorded in its
+    .grading_cache/ (a grader of `grade` records them), and the catalogued mistakes' if asked."""
+    folder.mkdir(parents=True)
+    for name in ("course_config.py", "solutions", "assignment"):
+        source, target = ROOT / name, folder / name
+        shutil.copytree(source, target) if source.is_dir() else shutil.copy(source, target)
+    ada = ROOT / "sample_class" / "ada" / "convnets.ipynb"
+    subprocess.run([sys.executable, "-m", "autograder", "--course", str(folder), "grade", str(ada), "--output", os.devnull],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    if mistake_runs:
+        record = "from autograder.config import load_settings; from autograder.engine.mistake_runs import " \
+                 "record_mistake_runs; record_mistake_runs(load_settings())"
+        subprocess.run([sys.executable, "-c", record], cwd=ROOT, check=True, env={**os.environ, "CONVNETS_COURSE_ROOT": str(folder)})
+    return folder
+
+
+def grade_class(course, submitted, output):
+    command = [sys.executable, "-m", "autograder", "--course", str(course), "grade-class", str(submitted),
+               "--output-dir", str(output)]
     return timed(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -109,32 +133,34 @@ def peak_mb(output, which):
     return max(results["extra_data"][which] for _, _, results in class_results(output))
 
 
-def side_by_side(scratch, released, n):
-    """Stock nbgrader and grade-class on the same n submissions; prints the comparison."""
+def side_by_side(scratch, released, n, courses):
+    """Stock nbgrader and grade-class (in each of `courses`, {name: grading course}) on the
+    same n submissions; prints the comparison."""
     notebooks = list(mixed_class(released, n))
     stock_course = make_course(scratch / f"stock-{n}", notebooks)
     stock_seconds = stock_nbgrader(stock_course)
-    ours_course = make_course(scratch / f"ours-{n}", notebooks)
-    results = scratch / f"ours-{n}-results"
-    ours_seconds = grade_class(ours_course / "submitted", results)
-    same = code_scores(stock_course) == code_scores(ours_course)
-    print(f"{n} submissions, the same for both")
+    print(f"{n} submissions, the same for all")
     print(f"  stock nbgrader autograde (kernel): {stock_seconds:7.1f} s  {stock_seconds / n:6.3f} s/submission")
-    print(f"  grade-class (sandboxed workers):   {ours_seconds:7.1f} s  {ours_seconds / n:6.3f} s/submission")
-    print(f"  ratio: grade-class is {stock_seconds / ours_seconds:.1f}x faster; same code scores: {'yes' if same else 'NO'}")
-    print(f"  peak memory: sandboxed worker {peak_mb(results, 'worker_peak_mb'):.0f} MB, "
-          f"grader process {peak_mb(results, 'grader_peak_mb'):.0f} MB", flush=True)
+    for name, course in courses.items():
+        ours_course = make_course(scratch / f"ours-{n}-{name}", notebooks)
+        results = scratch / f"ours-{n}-{name}-results"
+        ours_seconds = grade_class(course, ours_course / "submitted", results)
+        same = code_scores(stock_course) == code_scores(ours_course)
+        print(f"  grade-class, {name}: {ours_seconds:7.1f} s  {ours_seconds / n:6.3f} s/submission")
+        print(f"    ratio: grade-class is {stock_seconds / ours_seconds:.1f}x faster; same code scores: {'yes' if same else 'NO'}")
+        print(f"    peak memory: sandboxed worker {peak_mb(results, 'worker_peak_mb'):.0f} MB, "
+              f"grader process {peak_mb(results, 'grader_peak_mb'):.0f} MB", flush=True)
     return stock_seconds / n
 
 
-def big_class(scratch, released, m, stock_rate):
+def big_class(scratch, released, m, stock_rate, course):
     """grade-class alone on m submissions, end to end; prints time and memory."""
     big_course = make_course(scratch / "big", mixed_class(released, m))
     output = scratch / "big-results"
     log = scratch / "big.log"
     started = time.monotonic()
     with open(log, "w") as stream:
-        subprocess.run([sys.executable, "-m", "autograder", "grade-class", str(big_course / "submitted"),
+        subprocess.run([sys.executable, "-m", "autograder", "--course", str(course), "grade-class", str(big_course / "submitted"),
                         "--output-dir", str(output)], check=True, cwd=ROOT, stdout=stream, stderr=subprocess.DEVNULL)
     seconds = time.monotonic() - started
     graded = len(code_scores(big_course))
@@ -153,15 +179,20 @@ def main():
     parser.add_argument("--submissions", type=int, nargs="+", default=[41, 123],
                         help="class sizes for the side-by-side runs (default: 41 123)")
     parser.add_argument("--big", type=int, default=0, help="then grade this many with grade-class alone")
+    parser.add_argument("--mistake-runs", action="store_true",
+                        help="also grade each class with the catalogued mistakes' runs recorded (about a minute more)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="convnets-benchmark-") as scratch:
         scratch = Path(scratch)
         released = new_course(scratch / "release") / "assignment" / "convnets" / "convnets.ipynb"
+        courses = {"every failure new": grading_course(scratch / "course")}
+        if args.mistake_runs:
+            courses["the catalogued mistakes' runs recorded"] = grading_course(scratch / "course-recorded", mistake_runs=True)
         stock_rate = None
         for n in args.submissions:
-            stock_rate = side_by_side(scratch, released, n)
+            stock_rate = side_by_side(scratch, released, n, courses)
         if args.big:
-            big_class(scratch, released, args.big, stock_rate)
+            big_class(scratch, released, args.big, stock_rate, courses["every failure new"])
         shutil.rmtree(scratch, ignore_errors=True)
 
 

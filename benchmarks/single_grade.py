@@ -13,6 +13,8 @@ process of its own, timed from start to exit (wall):
 
 - ada (correct), this code, cold: the course's reference runs cache removed first;
 - ada and eve (a catalogued mistake, shrinks its counterexamples), this code, warm;
+- eve, this code, warm, in a third course whose .grading_cache/ also holds the catalogued
+  mistakes' recorded runs, as `make release` leaves it (engine/mistake_runs.py);
 - ada, this code not compiled, warm: what each submission's process pays where the
   package's bytecode is not kept (a fresh container, a read-only or bytecode-less install);
 - ada and eve, the baseline's code, warm;
@@ -47,6 +49,14 @@ def scratch_course(folder):
         source, target = ROOT / name, folder / name
         shutil.copytree(source, target) if source.is_dir() else shutil.copy(source, target)
     return folder
+
+
+def with_mistake_runs(code, course):
+    """`course` with the catalogued mistakes' runs recorded into its cache by `code`."""
+    record = "from autograder.config import load_settings; from autograder.engine.mistake_runs import record_mistake_runs; " \
+             "record_mistake_runs(load_settings())"
+    subprocess.run([sys.executable, "-c", record], cwd=code, check=True, env={**NO_BYTECODE_WRITTEN, "CONVNETS_COURSE_ROOT": str(course)})
+    return course
 
 
 def exported_package(revision, folder):
@@ -106,17 +116,19 @@ def main():
     args.baseline = args.baseline or fork_point()
     scratch = Path(tempfile.mkdtemp(prefix="single-grade-", dir=ROOT / "benchmarks"))
     try:
-        for folder in ("course", "baseline-course", "baseline", "code", "source"):
+        for folder in ("course", "mistakes-course", "baseline-course", "baseline", "code", "source"):
             (scratch / folder).mkdir()
         course = scratch_course(scratch / "course")
         ours = (compiled(working_tree_package(scratch / "code")), course)  # (the code's folder, its course)
         ours_not_compiled = (working_tree_package(scratch / "source"), course)
         theirs = (exported_package(args.baseline, scratch / "baseline"), scratch_course(scratch / "baseline-course"))
+        recorded = (ours[0], with_mistake_runs(ours[0], scratch_course(scratch / "mistakes-course")))
         output = scratch / "results.json"
         variants = {  # name: (code and course, student, cold)
             "ada, cold": (ours, "ada", True),
             "ada, warm": (ours, "ada", False),
             "eve, warm": (ours, "eve", False),
+            "eve, warm, mistakes' runs": (recorded, "eve", False),
             "ada, warm, not compiled": (ours_not_compiled, "ada", False),
             f"ada, warm, {args.baseline}": (theirs, "ada", False),
             f"eve, warm, {args.baseline}": (theirs, "eve", False),
@@ -151,7 +163,10 @@ def report(times, baseline, load):
     for student in ("ada", "eve"):
         print(f"{student} warm, {baseline} / this code:{' ' * max(1, 18 - len(baseline))}"
               f"{median[f'{student}, warm, {baseline}'] / median[f'{student}, warm']:.2f}x")
-    print(f"goals: ada warm < 0.3 s: {median['ada, warm']:.3f} s; eve warm < 1 s: {median['eve, warm']:.3f} s (medians)")
+    recorded = median["eve, warm, mistakes' runs"]
+    print(f"eve warm, without / with the mistakes' runs: {median['eve, warm'] / recorded:.2f}x")
+    print(f"goals: ada warm < 0.3 s: {median['ada, warm']:.3f} s; eve warm < 1 s: {median['eve, warm']:.3f} s, "
+          f"with the mistakes' runs {recorded:.3f} s (medians)")
     print(f"imports alone / ada warm:                 {median['imports only'] / median['ada, warm']:.2f}")
 
 
