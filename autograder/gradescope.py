@@ -88,7 +88,7 @@ def mistake_runs_for_this_python(settings):
     if not any(ours.parent.glob(f"{fingerprint}-*.bin")):
         return None
     try:
-        return record_mistake_runs(settings, jobs=os.cpu_count() or 1)
+        return record_mistake_runs(settings)
     except OSError as error:
         raise IncompleteCourse(f"cannot write the catalogued mistakes' recorded runs: {error}") from None
 

@@ -130,8 +130,8 @@ def course_cache(tmp_path, monkeypatch, settings):
     ours.parent.mkdir()
     recordings = []
 
-    def record(settings, jobs):
-        recordings.append(jobs)
+    def record(settings):
+        recordings.append(settings)
         ours.write_bytes(b"recorded")
         return ours
 

@@ -149,18 +149,24 @@ def test_a_damaged_file_changes_no_grade(settings, with_file, hypothesis_runs, p
     assert_same_tests(tests, plain(plain_folder, settings, override))
 
 
-def test_runs_that_disagree_with_the_tree_are_not_taken(settings):
-    """Offered runs join a property's tree only if all agree with it: here one whose first
-    example is not the one the reference's run begins with."""
+def test_offered_runs_that_disagree_with_the_tree_are_left_out(settings):
+    """Offered runs join a property's tree in turn, each only if it agrees with the tree as
+    it then is: here one that does (a new outcome of the first example, where it ends),
+    between one whose first example is not the reference's first and one that goes on
+    where the one before it ended."""
     prop = next(p for p in graded_properties(settings) if p.name == "threshold")
     key = (prop.part, prop.name, settings.course_secret, settings.max_examples)
     with replay.fresh_trees():
         reference = replay.record_reference(prop, settings.course_secret, settings.max_examples)
-        inputs, _, outcome = reference.examples[0]
-        other = replay.Run(key, ((inputs, "0" * 16, outcome),), replay.Ending(True))
-        replay.offer_runs(key, lambda: [reference, other])
-        assert replay._take_offered(key) is False
-        assert replay._TREES.roots[key].after.get(outcome) is not None  # the reference's run, untouched
+        inputs, digest, outcome = reference.examples[0]
+        other_first = replay.Run(key, ((inputs, "0" * 16, outcome),), replay.Ending(True))
+        ends = replay.Run(key, ((inputs, digest, "ValueError()"),), replay.Ending(False, ("its note",)))
+        goes_on = replay.Run(key, ((inputs, digest, "ValueError()"), (inputs, digest, replay.PASSED)), replay.Ending(True))
+        replay.offer_runs(key, lambda: [other_first, ends, goes_on])
+        assert replay._take_offered(key) is True
+        root = replay._TREES.roots[key]
+        assert root.digest == digest and set(root.after) == {outcome, "ValueError()"}
+        assert root.after["ValueError()"] == ends.ending
         assert replay._take_offered(key) is False  # taken once
 
 

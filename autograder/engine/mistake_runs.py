@@ -12,15 +12,16 @@ submission leaves the runs it has, and decodes an example only when a submission
 it: a correct submission reads nothing. Whatever the file holds, a run is a run of this
 grading (the name says which), so it can only spare hypothesis' work, never change a
 verdict or a message. What is read is checked: the index and each property's section by
-their SHA-256, each example's bytes by the digest its recorder computed, and the runs
-must agree with the tree; a property whose section fails is graded without it.
+their SHA-256, each example's bytes by the digest its recorder computed, and a run joins
+the tree only if it agrees with it; a property whose section fails a check is graded
+without it.
 """
 import hashlib
 import json
+import os
 
-from ..sandbox import wire
-from . import replay
 from ..files import write_atomically
+from . import replay
 from .reference_runs import cache_file, start_reference_runs
 
 
@@ -51,14 +52,15 @@ def offer_mistake_runs(props, settings):
         replay.offer_runs(key, lambda key=key: read_section(path, key))
 
 
-def record_mistake_runs(settings, entries=None, jobs=2):
-    """Grade each catalogued mistake of the graded parts (`entries`: these catalogue
-    entries instead), `jobs` at once, and write the runs the gradings added to the
-    reference's to this grading's mistakes file; its path."""
+def record_mistake_runs(settings):
+    """Grade each catalogued mistake of the graded parts, one grader process per core, and
+    write the runs the gradings added to the reference's to this grading's mistakes file;
+    its path."""
     from ..grader import graded_properties
 
     path = mistakes_file(settings)
-    write_atomically(path, packed_file(mistakes_runs(settings, entries, jobs), graded_properties(settings), settings))
+    runs = mistakes_runs(settings, jobs=os.cpu_count() or 1)
+    write_atomically(path, packed_file(runs, graded_properties(settings), settings))
     return path
 
 
@@ -116,19 +118,18 @@ def _identity(run):
 
 def _packed_section(identified_runs):
     """A property's runs: a JSON line of [[[length, digest, outcome], ...], passed, notes]
-    per run, then every example's wire message, in order."""
-    if not identified_runs:
-        return b""
+    per run, then every example's wire message, in order. A run whose examples the wire
+    cannot carry stays behind (as in shared_runs.py)."""
     listed, messages = [], []
     for _, run in identified_runs:
-        examples = []
-        for inputs, digest, outcome in run.examples:
-            arrays = []
-            message = wire.pack(wire.encode_data(inputs, arrays), arrays)
-            messages.append(message)
-            examples.append([len(message), digest, outcome])
-        listed.append([examples, run.ending.passed, list(run.ending.notes)])
-    return json.dumps(listed).encode() + b"\n" + b"".join(messages)
+        try:
+            packed = [replay.packed_inputs(inputs) for inputs, _, _ in run.examples]
+        except TypeError:
+            continue
+        listed.append([[[len(message), digest, outcome] for message, (_, digest, outcome) in zip(packed, run.examples)],
+                       run.ending.passed, list(run.ending.notes)])
+        messages += packed
+    return json.dumps(listed).encode() + b"\n" + b"".join(messages) if listed else b""
 
 
 def read_section(path, key):

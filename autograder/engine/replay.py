@@ -304,16 +304,13 @@ def decline_offers(keys):
 
 
 def _take_offered(key):
-    """Add the Runs offered for `key`, once; whether any was added. None is added unless
-    all fit the tree (the same example wherever they meet it)."""
+    """Add the Runs offered for `key`, once, in turn, each only if it agrees with the tree
+    as it then is (_fits); whether any was added."""
     runs = _TREES.offered.get(key)
     if runs is None:
         return False
     _TREES.offered[key] = None
-    runs = list(runs())
-    if not all(map(_fits, runs)):
-        return False
-    return sum(add_run(run) for run in runs) > 0
+    return sum(_fits(run) and add_run(run) for run in runs()) > 0
 
 
 def _fits(run):
@@ -393,6 +390,10 @@ def digest_of(inputs, length=16):
     of their values as the wire writes them (the student's code receives them so anyway),
     not of which objects they are, so a run that came over the wire has the same. `length`
     hex digits of its SHA-256 (64, all of it, to key answers by it)."""
+    return hashlib.sha256(packed_inputs(inputs)).hexdigest()[:length]
+
+
+def packed_inputs(inputs):
+    """An example's inputs as the wire writes them (TypeError if it cannot): what digest_of hashes."""
     arrays = []
-    header = wire.encode_data(inputs, arrays)
-    return hashlib.sha256(wire.pack(header, arrays)).hexdigest()[:length]
+    return wire.pack(wire.encode_data(inputs, arrays), arrays)
