@@ -13,8 +13,8 @@ from .config import PART_NAMES, visibility_problems
 from .properties import properties_of
 from .properties.fixtures import with_fixtures
 from .engine import replay as recorded
-from .engine.mistake_runs import drop_mistake_runs, offer_mistake_runs
-from .engine.reference_runs import build_reference_runs, drop_reference_runs, start_reference_runs
+from .engine.mistake_runs import drop_recorded_runs, offer_mistake_runs
+from .engine.reference_runs import build_reference_runs, start_reference_runs
 from .engine.runner import failed, run_property
 from .sandbox.client import SandboxedSubmission
 from .sandbox.confinement import protections
@@ -123,8 +123,7 @@ def grade_cells(cells, settings, hidden=(), parts=PART_NAMES):
         return _grade_in_new_worker(cells, settings, hidden, parts, recorded.replaying())
     except recorded.NotExact as problem:
         recorded.stop_replaying()
-        drop_reference_runs(settings)
-        drop_mistake_runs(settings)
+        drop_recorded_runs(settings)
         print(f"warning: {problem}; this grader drops its recorded runs and grades without them from now on "
               "(the same grades, more slowly), and removes the recorded runs from .grading_cache/ (the next "
               "grader records the reference's again, `make release` the catalogued mistakes')", file=sys.stderr)
@@ -159,8 +158,9 @@ def grade_loaded(student, loaded, settings, deadline=None, parts=PART_NAMES, rep
     reference's runs come from the course's cache when it has them (engine/reference_runs.py),
     and the catalogued mistakes' when a submission leaves them (engine/mistake_runs.py)."""
     if replay:
-        start_reference_runs(graded_properties(settings), settings)
-        offer_mistake_runs(graded_properties(settings), settings)
+        props = graded_properties(settings)
+        start_reference_runs(props, settings)
+        offer_mistake_runs(props, settings)
     notes = [f"{e['label']} raised {e['error']['type']}: {e['error']['message']}" for e in loaded.cell_errors]
     tests = []
     for prop, points in property_points(settings):

@@ -116,8 +116,9 @@ def build_zip(output, settings):
         raise IncompleteCourse(f"cannot build the zip without {', '.join(missing)} (build it from a clone of the course)")
     reference_runs = written_reference_runs(settings, ", which the zip ships")
     members[str(reference_runs.relative_to(COURSE_ROOT))] = reference_runs
-    if mistakes_file(settings).is_file():
-        members[f"{reference_runs.parent.name}/{mistakes_file(settings).name}"] = mistakes_file(settings)
+    mistake_runs = mistakes_file(settings)
+    if mistake_runs.is_file():
+        members[f"{reference_runs.parent.name}/{mistake_runs.name}"] = mistake_runs
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         _add_script(archive, "setup.sh", SETUP)
         _add_script(archive, "run_autograder", RUN)

@@ -32,13 +32,15 @@ def mistakes_file(settings):
     return reference.with_name(reference.name.replace("reference-runs-", "mistake-runs-", 1))
 
 
-def drop_mistake_runs(settings):
-    """Remove this grading's mistakes file (after a NotExact, as drop_reference_runs);
-    `make release` records it again."""
-    try:
-        mistakes_file(settings).unlink(missing_ok=True)
-    except OSError:
-        pass
+def drop_recorded_runs(settings):
+    """Remove this grading's files of recorded runs, the reference's and the mistakes':
+    after a NotExact (replay.py) they may hold runs drawn otherwise than a grader draws
+    them. The next grader records the reference's again, `make release` the mistakes'."""
+    for path in (cache_file(settings), mistakes_file(settings)):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def offer_mistake_runs(props, settings):

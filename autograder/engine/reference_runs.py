@@ -53,15 +53,6 @@ def build_reference_runs(props, settings):
     return cache_file(settings)
 
 
-def drop_reference_runs(settings):
-    """Remove this grading's cache file: after a NotExact (replay.py) it may hold runs drawn
-    otherwise than a grader draws them. The next grader records them again."""
-    try:
-        cache_file(settings).unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
 def cache_file(settings):
     """The file that holds the reference's runs for this grading on this installation."""
     made_with = f"{importlib.metadata.version('hypothesis')}/{numpy.__version__}/{platform.python_version()}".encode()
