@@ -1,6 +1,6 @@
 """Stock `nbgrader autograde` against `grade-class`, on the same generated classes.
 
-    .venv/bin/python benchmarks/class_grading.py --submissions 41 123 --big 1000
+    .venv/bin/python benchmarks/class_grading.py --submissions 72 123 --big 1000
 
 Makes a scratch nbgrader course, releases the assignment and generates a class: in
 turn the reference, a blank notebook, every catalogued mistake (each loses points in
@@ -16,13 +16,14 @@ For each size N of --submissions, in one run:
 `grade-class` grades in a scratch copy of the course whose `.grading_cache/` holds the
 reference's recorded runs but not the catalogued mistakes' (engine/mistake_runs.py): the
 class is made of catalogue entries, so with those runs no failure would be new. With
---mistake-runs it grades the same N again in a copy that holds them too, as `make release`
+--mistake-runs it grades the same N (and M) again in a copy that holds them too, as `make release`
 leaves a course, to show what they spare when a class's mistakes are catalogued ones.
 
 It prints seconds per submission for each and their ratio, and checks both gave every
-student the same code score. N = 41 is each kind of notebook once: every flawed one
-fails in its own way, the case where grade-class gains least (nothing recorded can be
-replayed); N = 123 is each kind three times, as ways of failing recur in a class. With
+student the same code score. The default first size, KINDS (72 today: the reference, a blank
+and the 70 catalogue entries), is each kind of notebook once: every flawed one fails in
+its own way, the case where grade-class gains least (nothing recorded can be replayed);
+N = 123 repeats most kinds once, as ways of failing recur in a class. With
 --big M it then grades M submissions with grade-class alone, end to end, and prints the
 wall time and the peak memory of the sandboxed workers, the grader processes and the
 grade-class process (which must not grow with M).
@@ -47,6 +48,8 @@ from autograder.nbgrader_bridge.course import new_course, open_gradebook  # noqa
 from autograder.notebook import UNSAFE_OPT_IN  # noqa: E402
 from autograder.reference import notebook_json, solved_notebook  # noqa: E402
 from autograder.results import class_results  # noqa: E402
+
+KINDS = 2 + len(CATALOGUE)  # the reference, a blank notebook, each catalogue entry
 
 STOCK_CONFIG = '''
 c = get_config()
@@ -153,34 +156,36 @@ def side_by_side(scratch, released, n, courses):
     return stock_seconds / n
 
 
-def big_class(scratch, released, m, stock_rate, course):
-    """grade-class alone on m submissions, end to end; prints time and memory."""
+def big_class(scratch, released, m, stock_rate, courses):
+    """grade-class alone on m submissions, end to end, in each of `courses` ({name:
+    grading course}); prints time and memory."""
     big_course = make_course(scratch / "big", mixed_class(released, m))
-    output = scratch / "big-results"
-    log = scratch / "big.log"
-    started = time.monotonic()
-    with open(log, "w") as stream:
-        subprocess.run([sys.executable, "-m", "autograder", "--course", str(course), "grade-class", str(big_course / "submitted"),
-                        "--output-dir", str(output)], check=True, cwd=ROOT, stdout=stream, stderr=subprocess.DEVNULL)
-    seconds = time.monotonic() - started
-    graded = len(code_scores(big_course))
-    rows = len((output / "grades.csv").read_text().splitlines()) - 1
-    print(f"{m} submissions with grade-class alone: {seconds:.1f} s end to end "
-          f"({seconds / m:.3f} s/submission); gradebook {graded} students, grades.csv {rows} rows")
-    print(f"  per submission: {stock_rate / (seconds / m):.1f}x faster than stock nbgrader's rate on the largest "
-          f"class above (stock was not run on all {m})")
-    print(f"  peak memory: sandboxed worker {peak_mb(output, 'worker_peak_mb'):.0f} MB, "
-          f"grader process {peak_mb(output, 'grader_peak_mb'):.0f} MB")
-    print("  " + next(line for line in log.read_text().splitlines() if "peak memory" in line))
+    print(f"{m} submissions with grade-class alone (stock was not run on all {m})")
+    for name, course in courses.items():
+        output, log = scratch / f"big-{name}-results", scratch / f"big-{name}.log"
+        started = time.monotonic()
+        with open(log, "w") as stream:
+            subprocess.run([sys.executable, "-m", "autograder", "--course", str(course), "grade-class",
+                            str(big_course / "submitted"), "--output-dir", str(output)],
+                           check=True, cwd=ROOT, stdout=stream, stderr=subprocess.DEVNULL)
+        seconds = time.monotonic() - started
+        graded, rows = len(code_scores(big_course)), len((output / "grades.csv").read_text().splitlines()) - 1
+        print(f"  grade-class, {name}: {seconds:.1f} s end to end ({seconds / m:.3f} s/submission); "
+              f"gradebook {graded} students, grades.csv {rows} rows")
+        print(f"    per submission: {stock_rate / (seconds / m):.1f}x faster than stock nbgrader's rate on the "
+              "largest class above")
+        print(f"    peak memory: sandboxed worker {peak_mb(output, 'worker_peak_mb'):.0f} MB, "
+              f"grader process {peak_mb(output, 'grader_peak_mb'):.0f} MB")
+        print("    " + next(line for line in log.read_text().splitlines() if "peak memory" in line), flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, nargs="+", default=[41, 123],
-                        help="class sizes for the side-by-side runs (default: 41 123)")
+    parser.add_argument("--submissions", type=int, nargs="+", default=[KINDS, 123],
+                        help=f"class sizes for the side-by-side runs (default: {KINDS} 123)")
     parser.add_argument("--big", type=int, default=0, help="then grade this many with grade-class alone")
     parser.add_argument("--mistake-runs", action="store_true",
-                        help="also grade each class with the catalogued mistakes' runs recorded (about a minute more)")
+                        help="also grade each class (--big too) with the catalogued mistakes' runs recorded")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="convnets-benchmark-") as scratch:
         scratch = Path(scratch)
@@ -192,7 +197,7 @@ def main():
         for n in args.submissions:
             stock_rate = side_by_side(scratch, released, n, courses)
         if args.big:
-            big_class(scratch, released, args.big, stock_rate, courses["every failure new"])
+            big_class(scratch, released, args.big, stock_rate, courses)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
