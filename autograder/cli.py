@@ -31,7 +31,7 @@ def main(argv=None):
     klass.add_argument("folder", nargs="?", default="submitted",
                        help="nbgrader's submitted/ folder (default), or a folder of <student>/convnets.ipynb or .py")
     klass.add_argument("--output-dir", default="class_results", help="where results go (default: class_results)")
-    klass.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: the number of cores)")
+    klass.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: the CPUs this process may run on)")
     klass.add_argument("--shard", help="K/N: grade only the K-th of N slices of the class")
     klass.add_argument("--force", action="store_true", help="grade again even what is already graded")
 

@@ -1,7 +1,6 @@
 """The demo: the instructor's whole workflow on the bundled sample class, in a scratch
 course under demo_output/, then `grade-class` on the same class and `grade` on each
 submission; prints where each score came from so the three paths can be compared."""
-import os
 import shutil
 import time
 
@@ -11,6 +10,7 @@ from .config import ASSIGNMENT, COURSE_ROOT, NOTEBOOK, SAMPLE_CLASS
 from .grader import grade_path
 from .nbgrader_bridge.command import nbgrader
 from .nbgrader_bridge.course import new_course, open_gradebook
+from .parallel import usable_cpus
 from .reports.table import score_table
 from .results import gradescope_results, write_results
 
@@ -41,7 +41,7 @@ def run_demo(settings, sample_class=SAMPLE_CLASS, output=OUTPUT):
 
     step("python -m autograder grade-class: the same class, graders in parallel")
     class_rows = {row.student: row for row in grade_class(find_submissions(course / "submitted").entries, output / "class_results",
-                                                          settings, workers=os.cpu_count() or 1).rows}
+                                                          settings, workers=usable_cpus()).rows}
 
     rows = []
     for number, student in enumerate(students, start=1):

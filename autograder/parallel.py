@@ -6,6 +6,7 @@ raised at all, only printed as "Exception ignored" and lost. The owner's Keyboar
 ends the graders instead, so an interrupted run stops at once and prints nothing of theirs.
 """
 import multiprocessing
+import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 
@@ -22,6 +23,12 @@ class GraderPool(ProcessPoolExecutor):
             for process in multiprocessing.active_children():
                 process.terminate()
         return super().__exit__(kind, error, traceback)
+
+
+def usable_cpus():
+    """How many CPUs this process may run on: its affinity mask, which taskset or a
+    container's cpuset narrows while os.cpu_count() still counts the whole machine's."""
+    return len(os.sched_getaffinity(0))
 
 
 def grader_pool(workers, setup=None, setup_args=()):

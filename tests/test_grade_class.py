@@ -37,8 +37,10 @@ def few_examples(monkeypatch):
     monkeypatch.setenv("CONVNETS_MAX_EXAMPLES", "10")
 
 
-def autograder(*args, check=True):
-    run = subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True, text=True)
+def autograder(*args, check=True, cpus=None):
+    """`python -m autograder ARGS`; cpus: the only CPUs it may run on (as taskset sets them)."""
+    run = subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True, text=True,
+                         preexec_fn=cpus and (lambda: os.sched_setaffinity(0, cpus)))
     assert not check or run.returncode == 0, run.stdout + run.stderr
     return run
 
@@ -82,6 +84,15 @@ def test_a_class_run_grades_like_grading_each_alone_and_a_rerun_grades_nothing(t
     assert "[" not in rerun.stderr  # nothing graded, nothing to show
     forced = autograder("grade-class", SAMPLE_CLASS, "--output-dir", tmp_path, "--force")
     assert f"[{len(STUDENTS)}/{len(STUDENTS)}]" in forced.stderr
+
+
+def test_by_default_a_class_run_has_a_grader_for_each_cpu_it_may_run_on(tmp_path):
+    """taskset, or a container's cpuset, leaves a run fewer CPUs than the machine has
+    (os.cpu_count() would count them all): as many graders as it may use."""
+    (tmp_path / "class" / "ben").mkdir(parents=True)
+    shutil.copy(SAMPLE_CLASS / "ben" / "convnets.ipynb", tmp_path / "class" / "ben")
+    run = autograder("grade-class", tmp_path / "class", "--output-dir", tmp_path / "out", cpus={min(os.sched_getaffinity(0))})
+    assert " with 1 workers into " in run.stdout.splitlines()[0]
 
 
 def test_shards_merged_give_the_grades_of_one_run(tmp_path, expected):

@@ -1,10 +1,10 @@
 """`grade-class` and `merge`, from arguments to files: roster, gradebook, CSV, summary."""
 import contextlib
-import os
 import sqlite3
 from pathlib import Path
 
 from ..config import ASSIGNMENT
+from ..parallel import usable_cpus
 from ..points import REGENERATE, check_points
 from ..reports.grades_csv import write_grades_csv
 from ..reports.table import summary_table
@@ -23,7 +23,7 @@ def grade_class_command(folder, output_dir, settings, workers=None, shard=None, 
     if shard:
         entries = [e for e in entries if in_shard(e.student, parse_shard(shard))]
         refused = [r for r in refused if in_shard(r.student, parse_shard(shard))]
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cpus()
     course = Path(folder).resolve().parent if is_nbgrader_layout(entries) else None
     gradebook_file = course / "gradebook.db" if course else None
     print(f"Grading {len(entries)} submissions from {folder} with {workers} workers into {output_dir}"

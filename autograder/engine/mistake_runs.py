@@ -18,7 +18,6 @@ without it.
 """
 import hashlib
 import json
-import os
 
 from ..files import write_atomically
 from . import replay
@@ -55,13 +54,14 @@ def offer_mistake_runs(props, settings):
 
 
 def record_mistake_runs(settings):
-    """Grade each catalogued mistake of the graded parts, one grader process per core, and
+    """Grade each catalogued mistake of the graded parts, one grader process per usable CPU, and
     write the runs the gradings added to the reference's to this grading's mistakes file;
     its path."""
     from ..grader import graded_properties
+    from ..parallel import usable_cpus
 
     path = mistakes_file(settings)
-    runs = mistakes_runs(settings, jobs=os.cpu_count() or 1)
+    runs = mistakes_runs(settings, jobs=usable_cpus())
     write_atomically(path, packed_file(runs, graded_properties(settings), settings))
     return path
 
