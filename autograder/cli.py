@@ -15,6 +15,17 @@ INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
 STARTS_WORKERS = ("grade", "gradescope-upload", "doctor")  # in this process, not in processes of their own
 
 
+def at_least_one(text):
+    """A count of processes: a whole number, 1 or more (argparse says so in one line if not)."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return count
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     parser.add_argument("--course", metavar="DIR", dest="course_root", help="the course folder, holding course_config.py (default: the "
@@ -31,7 +42,7 @@ def main(argv=None):
     klass.add_argument("folder", nargs="?", default="submitted",
                        help="nbgrader's submitted/ folder (default), or a folder of <student>/convnets.ipynb or .py")
     klass.add_argument("--output-dir", default="class_results", help="where results go (default: class_results)")
-    klass.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: the CPUs this process may run on)")
+    klass.add_argument("--workers", type=at_least_one, default=None, help="submissions graded at once (default: the CPUs this process may run on)")
     klass.add_argument("--shard", help="K/N: grade only the K-th of N slices of the class")
     klass.add_argument("--force", action="store_true", help="grade again even what is already graded")
 
@@ -46,7 +57,7 @@ def main(argv=None):
     report.add_argument("--markdown", metavar="PATH", help='also write its tables as Markdown, e.g. "$GITHUB_STEP_SUMMARY"')
 
     audit = commands.add_parser("audit", help="grade the mistake catalogue, automatic mutants and vacuous answers; print kill rates")
-    audit.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default: 2)")
+    audit.add_argument("--jobs", type=at_least_one, default=2, help="submissions graded at once (default: 2)")
 
     gradescope = commands.add_parser("gradescope", help="write the autograder.zip to upload to Gradescope")
     gradescope.add_argument("--output", default="autograder.zip", help="where the zip goes (default: autograder.zip)")

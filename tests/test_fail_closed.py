@@ -93,6 +93,15 @@ def test_every_command_refuses_a_bad_config_before_it_runs(tmp_path, monkeypatch
     assert not (tmp_path / "b").exists()
 
 
+@pytest.mark.parametrize("option", [["grade-class", "--workers"], ["audit", "--jobs"]])
+@pytest.mark.parametrize("count", ["0", "-1", "two"])
+def test_a_count_of_processes_below_one_is_refused_in_one_line(capsys, option, count):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main([*option, count])
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert stopped.value.code == 2 and error.endswith(f"{option[1]}: {count!r} is not a whole number of 1 or more"), error
+
+
 DEFAULT_SECRET_WARNING = ("warning: COURSE_SECRET is this repository's default, so students can reproduce the hidden "
                           "examples; set CONVNETS_COURSE_SECRET to a secret of your own")
 
