@@ -125,10 +125,11 @@ def grading_course(folder, mistake_runs=False):
     return folder
 
 
-def grade_class(course, submitted, output):
+def grade_class(course, submitted, output, stdout=subprocess.DEVNULL):
+    """`grade-class` of `submitted` with `course`'s settings into `output`; its seconds."""
     command = [sys.executable, "-m", "autograder", "--course", str(course), "grade-class", str(submitted),
                "--output-dir", str(output)]
-    return timed(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return timed(command, cwd=ROOT, stdout=stdout, stderr=subprocess.DEVNULL)
 
 
 def peak_mb(output, which):
@@ -163,12 +164,8 @@ def big_class(scratch, released, m, stock_rate, courses):
     print(f"{m} submissions with grade-class alone (stock was not run on all {m})")
     for name, course in courses.items():
         output, log = scratch / f"big-{name}-results", scratch / f"big-{name}.log"
-        started = time.monotonic()
         with open(log, "w") as stream:
-            subprocess.run([sys.executable, "-m", "autograder", "--course", str(course), "grade-class",
-                            str(big_course / "submitted"), "--output-dir", str(output)],
-                           check=True, cwd=ROOT, stdout=stream, stderr=subprocess.DEVNULL)
-        seconds = time.monotonic() - started
+            seconds = grade_class(course, big_course / "submitted", output, stdout=stream)
         graded, rows = len(code_scores(big_course)), len((output / "grades.csv").read_text().splitlines()) - 1
         print(f"  grade-class, {name}: {seconds:.1f} s end to end ({seconds / m:.3f} s/submission); "
               f"gradebook {graded} students, grades.csv {rows} rows")
