@@ -57,7 +57,8 @@ def main(argv=None):
     report.add_argument("--markdown", metavar="PATH", help='also write its tables as Markdown, e.g. "$GITHUB_STEP_SUMMARY"')
 
     audit = commands.add_parser("audit", help="grade the mistake catalogue, automatic mutants and vacuous answers; print kill rates")
-    audit.add_argument("--jobs", type=at_least_one, default=2, help="submissions graded at once (default: 2)")
+    audit.add_argument("--jobs", type=at_least_one, default=None,
+                       help="submissions graded at once (default: the CPUs this process may run on)")
 
     gradescope = commands.add_parser("gradescope", help="write the autograder.zip to upload to Gradescope")
     gradescope.add_argument("--output", default="autograder.zip", help="where the zip goes (default: autograder.zip)")
@@ -194,15 +195,18 @@ def run_audit(args, settings):
                             run_mutation_audit, run_sample_class_audit, run_vacuous_audit, stale_equivalents,
                             vacuous_summary)
 
-    rows = run_audit(settings, jobs=args.jobs)
+    from .parallel import usable_cpus
+
+    jobs = args.jobs or usable_cpus()
+    rows = run_audit(settings, jobs=jobs)
     print(audit_summary(rows), flush=True)
     clauses = clause_summary(rows)
     print(clauses, flush=True)
-    mutant_rows = run_mutation_audit(settings, jobs=args.jobs)
+    mutant_rows = run_mutation_audit(settings, jobs=jobs)
     print(mutation_summary(mutant_rows), flush=True)
-    vacuous_rows = run_vacuous_audit(settings, jobs=args.jobs)
+    vacuous_rows = run_vacuous_audit(settings, jobs=jobs)
     print(vacuous_summary(vacuous_rows), flush=True)
-    diagnoses = diagnosis_summary(rows, run_sample_class_audit(settings, jobs=args.jobs), mutant_rows)
+    diagnoses = diagnosis_summary(rows, run_sample_class_audit(settings, jobs=jobs), mutant_rows)
     print(diagnoses)
     ok = all(row.ok for row in rows + mutant_rows + vacuous_rows) and not stale_equivalents(mutant_rows)
     ok = ok and not any(line.startswith("FAIL") for line in (clauses + "\n" + diagnoses).splitlines())

@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from autograder import cli, config, demo
+from autograder import cli, config, demo, parallel
+from autograder.audit import run as audit_run
 from autograder.config import COURSE_ROOT, CourseConfigError, load_settings
 from autograder.reports.class_report import write_class_report
 from autograder.results import gradescope_results, write_results
@@ -100,6 +101,26 @@ def test_a_count_of_processes_below_one_is_refused_in_one_line(capsys, option, c
         cli.main([*option, count])
     error = capsys.readouterr().err.splitlines()[-1]
     assert stopped.value.code == 2 and error.endswith(f"{option[1]}: {count!r} is not a whole number of 1 or more"), error
+
+
+class _AuditStarted(Exception):
+    pass
+
+
+@pytest.mark.parametrize(("given", "jobs"), [([], 5), (["--jobs", "3"], 3)])
+def test_the_audit_grades_on_every_cpu_it_may_use_unless_told(monkeypatch, given, jobs):
+    """As grade-class does: a fixed 2 left CPUs idle on a bigger machine and ran two graders on one CPU."""
+    seen = []
+
+    def first_audit(settings, jobs):
+        seen.append(jobs)
+        raise _AuditStarted
+
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 5)
+    monkeypatch.setattr(audit_run, "run_audit", first_audit)
+    with pytest.raises(_AuditStarted):
+        cli.main(["audit", *given])
+    assert seen == [jobs]
 
 
 DEFAULT_SECRET_WARNING = ("warning: COURSE_SECRET is this repository's default, so students can reproduce the hidden "
