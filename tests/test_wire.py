@@ -149,6 +149,19 @@ def test_arrays_of_anything_but_plain_numbers_are_refused_and_not_sent(array):
     assert roundtrip([array]) == [(1, "ndarray")]
 
 
+def test_a_remembered_array_header_is_checked_and_copied_as_a_new_one_is():
+    part = wire._npy_bytes(np.arange(6.0))
+    first, second = wire.load_npy(part), wire.load_npy(part)
+    first[0] = 99.0
+    assert second[0] == 0.0  # each reading its own copy
+    with pytest.raises(wire.WireError, match="not the size its header says"):
+        wire.load_npy(part[:-8])  # the same header, now remembered: the data is still measured
+    refused = part.replace(b"'<f8'", b"'<U8'")
+    for _ in range(2):  # a refused header is not remembered as a good one
+        with pytest.raises(wire.WireError, match="dtype <U8"):
+            wire.load_npy(refused)
+
+
 def test_a_header_promising_more_data_than_there_is_is_refused():
     buffer = io.BytesIO()
     np.save(buffer, np.zeros(3))

@@ -24,6 +24,7 @@ caps; what the grader's own processes write (requests, shared runs) with FROM_GR
 
 This module imports only the standard library and numpy: the worker uses it too.
 """
+import functools
 import io
 import json
 import math
@@ -248,25 +249,38 @@ def load_npy(data):
     if len(data) < _NPY_PREFIX or data[:len(_NPY_V1)] != _NPY_V1:
         raise WireError("an array part that is not .npy version 1.0")
     body_start = _NPY_PREFIX + struct.unpack_from("<H", data, len(_NPY_V1))[0]
-    header = _NPY_HEADER.fullmatch(data, _NPY_PREFIX, body_start)
-    if header is None or body_start > len(data):
+    if body_start > len(data):
         raise WireError("an array header unlike the ones the wire writes")
-    descr = header["descr"].decode()
+    dtype, shape, order, size = _npy_header_fields(data[_NPY_PREFIX:body_start])
+    if len(data) - body_start != size:
+        raise WireError("an array part whose data is not the size its header says")
+    body = bytearray(memoryview(data)[body_start:])  # a copy: student code may modify what it is given
+    return np.frombuffer(body, dtype).reshape(shape, order=order)
+
+
+@functools.lru_cache(maxsize=256)
+def _npy_header_fields(header):
+    """(dtype, shape, order, data size in bytes) of a `.npy` header within the wire's
+    limits; WireError for any other. Remembered: a property sends the same few shapes
+    again and again, and only headers that pass are kept, 256 at most."""
+    fields = _NPY_HEADER.fullmatch(header)
+    if fields is None:
+        raise WireError("an array header unlike the ones the wire writes")
+    descr = fields["descr"].decode()
     if descr not in PLAIN_DTYPES:
         raise WireError(f"an array of dtype {descr}: only plain numbers and booleans are sent")
     dtype = np.dtype(descr)
-    shape = tuple(int(n) for n in header["shape"].split(b",") if n.strip())
+    shape = tuple(int(n) for n in fields["shape"].split(b",") if n.strip())
     if not _fits(shape, dtype.itemsize):
         raise WireError(f"an array over the limit of {MAX_ARRAY_ELEMENTS} entries and {MAX_ARRAY_BYTES >> 20} MiB")
-    if len(data) - body_start != dtype.itemsize * math.prod(shape):
-        raise WireError("an array part whose data is not the size its header says")
-    body = bytearray(data[body_start:])  # a copy: student code may modify what it is given
-    return np.frombuffer(body, dtype).reshape(shape, order="F" if header["fortran"] == b"True" else "C")
+    return dtype, shape, "F" if fields["fortran"] == b"True" else "C", dtype.itemsize * math.prod(shape)
 
 
+@functools.lru_cache(maxsize=256)
 def _fits(shape, itemsize):
     """Whether an array of this shape and item size is within the wire's limits; a zero
-    in the shape counts as one, so no shape is larger than its limits allow either."""
+    in the shape counts as one, so no shape is larger than its limits allow either.
+    Remembered, as the headers are: every array sent asks it."""
     entries = math.prod(max(n, 1) for n in shape)
     return entries <= MAX_ARRAY_ELEMENTS and entries * itemsize <= MAX_ARRAY_BYTES
 
@@ -275,10 +289,16 @@ def _npy_bytes(array):
     """`.npy` bytes of a plain array, as np.save writes them (np.save formats the header
     through `repr` of a dict, slower than the data)."""
     array = np.asarray(array)
-    header = f"{{'descr': '{array.dtype.str}', 'fortran_order': False, 'shape': {array.shape!r}, }}"
+    return _npy_prefix(array.dtype.str, array.shape) + array.tobytes(order="C")
+
+
+@functools.lru_cache(maxsize=256)
+def _npy_prefix(descr, shape):
+    """The magic, the header's length and the header of a C-ordered array."""
+    header = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape!r}, }}"
     padding = -(_NPY_PREFIX + len(header) + 1) % 64
     header = (header + " " * padding + "\n").encode("latin1")
-    return _NPY_V1 + struct.pack("<H", len(header)) + header + array.tobytes(order="C")
+    return _NPY_V1 + struct.pack("<H", len(header)) + header
 
 
 def _read_exactly(reader, size):
