@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from autograder.audit.catalogue import CATALOGUE
@@ -12,6 +13,7 @@ from autograder.config import COURSE_ROOT, PART_NAMES
 from autograder.engine import replay, runner, seeding
 from autograder.grader import grade_path
 from autograder.properties import properties_of
+from autograder.properties.checks import expect_close
 from autograder.reference import solved_module
 from autograder.results import gradescope_results
 
@@ -237,6 +239,24 @@ def shifted(b, t):
     assert "return [shifted(b, t) for b in biases]" in output and "return b[len(b)] - t" in output
     assert "Smallest failing input: fold_deep(" in output
     assert "autograder" not in output and "executor" not in output and "site-packages" not in output
+
+
+def test_a_failed_comparison_writes_its_explanation_when_read_and_once():
+    """Hypothesis raises a failure at every shrinking step and reads the last one's message
+    only: the explanation (arrays formatted) waits for the reading, and is the same text."""
+    written = []
+
+    def explain():
+        written.append(True)
+        return "  the arrays, formatted"
+
+    with pytest.raises(AssertionError) as caught:
+        expect_close(np.array([1.0, 5.0]), np.array([1.0, 2.0]), rtol=0.0, atol=0.5, what="y", explain=explain)
+    assert written == []
+    message = "y is wrong at index (1,): expected 2.0, got 5.0\n  the arrays, formatted"
+    assert repr(caught.value) == f"ComparisonFailed({message!r})"
+    assert str(caught.value) == message and str(caught.value) == message
+    assert written == [True]
 
 
 @pytest.mark.slow

@@ -45,9 +45,29 @@ def expect_finite(value, *, what):
         raise AssertionError(f"{what} has a non-finite entry {value[index]!r} at index {index}")
 
 
+class ComparisonFailed(AssertionError):
+    """expect_close's failure. `explain`'s lines join its message when it is first read
+    (str, repr): hypothesis raises a failure again at every step it shrinks, and a
+    diagnosis at every example it compares, but reads the message of the last one only."""
+
+    def __init__(self, message, explain=None):
+        super().__init__(message)
+        self._explain = explain
+
+    def __str__(self):
+        if self._explain is not None:
+            explain, self._explain = self._explain, None
+            self.args = (f"{self.args[0]}\n{explain()}",)
+        return super().__str__()
+
+    def __repr__(self):
+        str(self)
+        return super().__repr__()
+
+
 def expect_close(actual, expected, *, rtol, atol, what, explain=None):
     """|actual - expected| <= atol + rtol * |expected|, entry by entry. explain: a function
-    giving more lines for the message (called only on failure: formatting is not free)."""
+    giving more lines for the message, called when the message is read (ComparisonFailed)."""
     actual64, expected64 = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
     error = np.abs(actual64 - expected64)
     allowed = atol + rtol * np.abs(expected64)
@@ -57,9 +77,8 @@ def expect_close(actual, expected, *, rtol, atol, what, explain=None):
     if not held:
         index = np.unravel_index(np.argmax(error - allowed), error.shape)
         where = f" at index {tuple(int(i) for i in index)}" if error.ndim else ""
-        more = f"\n{explain()}" if explain else ""
-        raise AssertionError(
-            f"{what} is wrong{where}: expected {float(expected64[index])!r}, got {float(actual64[index])!r}{more}"
+        raise ComparisonFailed(
+            f"{what} is wrong{where}: expected {float(expected64[index])!r}, got {float(actual64[index])!r}", explain
         )
 
 
