@@ -3,13 +3,21 @@ submission that fails as a recorded mistake does is graded without hypothesis an
 every test as plain hypothesis gives it; code that keeps state is asked nothing twice; a
 correct submission reads nothing; damage costs time, never a grade; and the file is the
 same bytes however its mistakes were recorded."""
+import dataclasses
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from autograder.audit.catalogue import CATALOGUE
+from autograder.config import COURSE_ROOT, PACKAGE_PARENT
 from autograder.engine import mistake_runs, replay, runner
 from autograder.grader import graded_properties
+from autograder.reference import solved_module
 from tests.test_replay_equivalence import ADAPTIVE, PART, assert_same_tests, graded
 
 RECORDED = ("threshold-is-min", "fold-shifts-last-layer", "fold-wrong-axis", "fold-sign-error")
@@ -77,6 +85,44 @@ def test_a_recorded_mistake_is_graded_without_hypothesis_as_plain_hypothesis_gra
     assert hypothesis_runs == [] and with_file[1]  # every failure replayed from sections it read
     assert any(t.score < t.max_score for t in tests)
     assert_same_tests(tests, plain(plain_folder, settings, override))
+
+
+MOVED_GRADER = """
+import dataclasses, json, sys
+from pathlib import Path
+import autograder
+from autograder.config import load_settings
+from autograder.engine import mistake_runs, runner
+from autograder.grader import grade_path
+
+submission, runs_file = sys.argv[1:]
+mistake_runs.mistakes_file = lambda settings: Path(runs_file)
+ran, run_hypothesis = [], runner._run_hypothesis
+runner._run_hypothesis = lambda prop, *args, **options: ran.append(prop.name) or run_hypothesis(prop, *args, **options)
+tests = grade_path(Path(submission), load_settings(), parts=["%s"]).tests
+print(json.dumps({"package": autograder.__path__[0], "hypothesis_ran": ran, "tests": [dataclasses.asdict(t) for t in tests]}))
+""" % PART
+
+
+@pytest.mark.slow
+def test_runs_recorded_in_one_folder_are_walked_from_another(plain_folder, settings, recorded):
+    """`make release` records the file where the course is; Gradescope grades from
+    /autograder/source, CI from its checkout: the package moved, the file still spares
+    hypothesis, and the grades are plain hypothesis' (the file here was recorded by this
+    process, from where the tests import the package)."""
+    tmp_path = plain_folder
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(PACKAGE_PARENT / "autograder", moved / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "mistake-runs.bin").write_bytes(recorded)
+    [override] = overrides(["fold-sign-error"])
+    (tmp_path / "convnets.py").write_text(solved_module(override))
+    graded_there = subprocess.run(
+        [sys.executable, "-c", MOVED_GRADER, str(tmp_path / "convnets.py"), str(tmp_path / "mistake-runs.bin")],
+        cwd=moved, env={**os.environ, "CONVNETS_COURSE_ROOT": str(COURSE_ROOT)}, capture_output=True, text=True, check=True)
+    there = json.loads(graded_there.stdout)
+    assert Path(there["package"]) == moved / "autograder"
+    assert there["hypothesis_ran"] == []
+    assert there["tests"] == json.loads(json.dumps([dataclasses.asdict(t) for t in plain(tmp_path, settings, override)]))
 
 
 def test_a_correct_submission_reads_nothing(settings, with_file, hypothesis_runs, tmp_path):

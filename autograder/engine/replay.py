@@ -30,7 +30,8 @@ them, asking the submission nothing again.
 import contextlib
 import copy
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ..properties.lazy_hypothesis import assume, is_rejection
 from ..reference import reference_submission
@@ -44,6 +45,7 @@ __hypothesistracebackhide__ = True
 
 MAX_STEPS = 20_000  # examples kept in all the trees of a process: about 2 KB each
 PASSED, REJECTED = "passed", "rejected"
+PACKAGE_FOLDER = Path(__file__).parents[1]  # as the package's code objects name their files: not resolved
 
 
 @dataclass
@@ -165,11 +167,24 @@ def recorded_steps():
 
 def outcome_of(error):
     """REJECTED for a failed assume(), else the failure's origin as hypothesis tells them
-    apart (exception type and place), written out: outcomes are compared, never used."""
+    apart (exception type and place), written out: outcomes are compared, never used.
+    The package's files are named from the folder that holds it, so runs recorded where
+    a course was released are walked where it is graded (Gradescope, a CI checkout)."""
     if is_rejection(error):
         return REJECTED
     from hypothesis.internal.escalation import InterestingOrigin  # a failure: hypothesis will run
-    return repr(InterestingOrigin.from_exception(error))
+    return repr(_movable(InterestingOrigin.from_exception(error)))
+
+
+def _movable(origin):
+    """`origin` with each of its files in the package (its context's and its group's
+    included) named as "autograder/...", the others as they were (absolute paths, or
+    "<string>" and the like): one-to-one."""
+    filename = origin.filename
+    if filename is not None and Path(filename).is_relative_to(PACKAGE_FOLDER):
+        filename = Path(filename).relative_to(PACKAGE_FOLDER.parent).as_posix()
+    return replace(origin, filename=filename, context=origin.context and _movable(origin.context),
+                   group_elems=tuple(map(_movable, origin.group_elems)))
 
 
 def is_failure(outcome):
