@@ -14,7 +14,9 @@ process of its own, timed from start to exit (wall):
 - ada (correct), this code, cold: the course's reference runs cache removed first;
 - ada and eve (a catalogued mistake, shrinks its counterexamples), this code, warm;
 - eve, this code, warm, in a third course whose .grading_cache/ also holds the catalogued
-  mistakes' recorded runs, as `make release` leaves it (engine/mistake_runs.py);
+  mistakes' recorded runs, as `make release` leaves it (engine/mistake_runs.py), recorded
+  by a copy of the package in another folder, as the Gradescope zip's are (released in the
+  course's folder, graded from /autograder/source); and so with the baseline's code;
 - ada, this code not compiled, warm: what each submission's process pays where the
   package's bytecode is not kept (a fresh container, a read-only or bytecode-less install);
 - ada and eve, the baseline's code, warm;
@@ -116,13 +118,16 @@ def main():
     args.baseline = args.baseline or fork_point()
     scratch = Path(tempfile.mkdtemp(prefix="single-grade-", dir=ROOT / "benchmarks"))
     try:
-        for folder in ("course", "mistakes-course", "baseline-course", "baseline", "code", "source"):
+        for folder in ("course", "mistakes-course", "baseline-course", "baseline-mistakes-course", "baseline",
+                       "baseline-recorder", "code", "source"):
             (scratch / folder).mkdir()
         course = scratch_course(scratch / "course")
         ours = (compiled(working_tree_package(scratch / "code")), course)  # (the code's folder, its course)
         ours_not_compiled = (working_tree_package(scratch / "source"), course)
         theirs = (exported_package(args.baseline, scratch / "baseline"), scratch_course(scratch / "baseline-course"))
-        recorded = (ours[0], with_mistake_runs(ours[0], scratch_course(scratch / "mistakes-course")))
+        recorded = (ours[0], with_mistake_runs(ours_not_compiled[0], scratch_course(scratch / "mistakes-course")))
+        theirs_recorded = (theirs[0], with_mistake_runs(exported_package(args.baseline, scratch / "baseline-recorder"),
+                                                        scratch_course(scratch / "baseline-mistakes-course")))
         output = scratch / "results.json"
         variants = {  # name: (code and course, student, cold)
             "ada, cold": (ours, "ada", True),
@@ -132,6 +137,7 @@ def main():
             "ada, warm, not compiled": (ours_not_compiled, "ada", False),
             f"ada, warm, {args.baseline}": (theirs, "ada", False),
             f"eve, warm, {args.baseline}": (theirs, "eve", False),
+            f"eve, warm, mistakes' runs, {args.baseline}": (theirs_recorded, "eve", False),
             "imports only": (ours, None, False),
         }
         for (code, course), student, _ in variants.values():  # each course's cache file, before any timing
@@ -156,15 +162,16 @@ def report(times, baseline, load):
     """Each variant's best and median, then the ratios the issue asks for."""
     print(f"{len(next(iter(times.values())))} rounds; load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for name, seconds in times.items():
-        print(f"  {name:<24} best {min(seconds):.3f} s  median {statistics.median(seconds):.3f} s")
+        print(f"  {name:<36} best {min(seconds):.3f} s  median {statistics.median(seconds):.3f} s")
     median = {name: statistics.median(seconds) for name, seconds in times.items()}
     print(f"ada cold / warm (this code):              {median['ada, cold'] / median['ada, warm']:.2f}x")
     print(f"ada warm, not compiled / compiled:        {median['ada, warm, not compiled'] / median['ada, warm']:.2f}x")
     for student in ("ada", "eve"):
         print(f"{student} warm, {baseline} / this code:{' ' * max(1, 18 - len(baseline))}"
               f"{median[f'{student}, warm, {baseline}'] / median[f'{student}, warm']:.2f}x")
-    recorded = median["eve, warm, mistakes' runs"]
+    recorded, theirs = median["eve, warm, mistakes' runs"], median[f"eve, warm, mistakes' runs, {baseline}"]
     print(f"eve warm, without / with the mistakes' runs: {median['eve, warm'] / recorded:.2f}x")
+    print(f"eve warm with the mistakes' runs, {baseline} / this code: {theirs / recorded:.2f}x")
     print(f"goals: ada warm < 0.3 s: {median['ada, warm']:.3f} s; eve warm < 1 s: {median['eve, warm']:.3f} s, "
           f"with the mistakes' runs {recorded:.3f} s (medians)")
     print(f"imports alone / ada warm:                 {median['imports only'] / median['ada, warm']:.2f}")
