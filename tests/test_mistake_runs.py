@@ -95,13 +95,13 @@ from autograder.config import load_settings
 from autograder.engine import mistake_runs, runner
 from autograder.grader import grade_path
 
-submission, runs_file = sys.argv[1:]
+submission, runs_file, part = sys.argv[1:]
 mistake_runs.mistakes_file = lambda settings: Path(runs_file)
 ran, run_hypothesis = [], runner._run_hypothesis
 runner._run_hypothesis = lambda prop, *args, **options: ran.append(prop.name) or run_hypothesis(prop, *args, **options)
-tests = grade_path(Path(submission), load_settings(), parts=["%s"]).tests
+tests = grade_path(Path(submission), load_settings(), parts=[part]).tests
 print(json.dumps({"package": autograder.__path__[0], "hypothesis_ran": ran, "tests": [dataclasses.asdict(t) for t in tests]}))
-""" % PART
+"""
 
 
 @pytest.mark.slow
@@ -110,19 +110,18 @@ def test_runs_recorded_in_one_folder_are_walked_from_another(plain_folder, setti
     /autograder/source, CI from its checkout: the package moved, the file still spares
     hypothesis, and the grades are plain hypothesis' (the file here was recorded by this
     process, from where the tests import the package)."""
-    tmp_path = plain_folder
-    moved = tmp_path / "elsewhere"
+    moved = plain_folder / "elsewhere"
     shutil.copytree(PACKAGE_PARENT / "autograder", moved / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "mistake-runs.bin").write_bytes(recorded)
+    (plain_folder / "mistake-runs.bin").write_bytes(recorded)
     [override] = overrides(["fold-sign-error"])
-    (tmp_path / "convnets.py").write_text(solved_module(override))
+    (plain_folder / "convnets.py").write_text(solved_module(override))
     graded_there = subprocess.run(
-        [sys.executable, "-c", MOVED_GRADER, str(tmp_path / "convnets.py"), str(tmp_path / "mistake-runs.bin")],
+        [sys.executable, "-c", MOVED_GRADER, str(plain_folder / "convnets.py"), str(plain_folder / "mistake-runs.bin"), PART],
         cwd=moved, env={**os.environ, "CONVNETS_COURSE_ROOT": str(COURSE_ROOT)}, capture_output=True, text=True, check=True)
     there = json.loads(graded_there.stdout)
     assert Path(there["package"]) == moved / "autograder"
     assert there["hypothesis_ran"] == []
-    assert there["tests"] == json.loads(json.dumps([dataclasses.asdict(t) for t in plain(tmp_path, settings, override)]))
+    assert there["tests"] == json.loads(json.dumps([dataclasses.asdict(t) for t in plain(plain_folder, settings, override)]))
 
 
 def test_a_correct_submission_reads_nothing(settings, with_file, hypothesis_runs, tmp_path):
