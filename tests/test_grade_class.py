@@ -24,6 +24,7 @@ from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.reference import solved_module
 from autograder.results import part_scores
+from tests.security.host import processes
 
 pytestmark = pytest.mark.slow  # class runs
 
@@ -124,6 +125,41 @@ def test_a_run_killed_midway_then_rerun_has_every_grade_once(tmp_path, expected)
     assert len(progress) == len(STUDENTS) - graded_before  # one progress line per student left
     assert {s: part_scores(r) for s, r in results_of(output).items()} == expected
     assert [line.split(",")[0] for line in read_csv(output).splitlines()[1:]] == STUDENTS
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_run_whose_own_process_is_killed_leaves_no_process_behind(tmp_path, how):
+    """`kill` of grade-class's process alone, not its group (an instructor's `kill PID`, a
+    job runner's SIGTERM): its graders, their sandbox templates and workers, and
+    multiprocessing's helpers end with it, rather than wait forever for the next student."""
+    output = tmp_path / "out"
+    command = [sys.executable, "-m", "autograder", "grade-class", str(SAMPLE_CLASS), "--output-dir", str(output), "--workers", "2"]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not list(output.glob("*/results.json")):
+        assert run.poll() is None, "grade-class finished before it could be killed"
+        time.sleep(0.01)
+    started = descendants(run.pid)
+    assert len(started) >= 4  # multiprocessing's forkserver and resource tracker, two graders (and their templates)
+    run.send_signal(how)
+    run.wait()
+    deadline = time.monotonic() + 30
+    while (alive := sorted(set(started) & set(live_processes()))) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alive == [], [started[pid] for pid in alive]
+
+
+def live_processes():
+    return {pid: process for pid, process in processes().items() if not process.zombie}
+
+
+def descendants(pid):
+    """{pid: name} of the live processes descending from process `pid`."""
+    table, found, parents = live_processes(), {}, {pid}
+    while parents:
+        children = {p for p, process in table.items() if process.parent in parents and p not in found}
+        found.update((p, table[p].name) for p in children)
+        parents = children
+    return found
 
 
 def sample_course(root):
