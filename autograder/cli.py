@@ -4,6 +4,7 @@ its upload, check the sandbox, make the release, run the demo, or run
 nbgrader with the course's configuration."""
 import _thread
 import argparse
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -12,6 +13,7 @@ from .config import ASSIGNMENT, COURSE_ROOT, CourseConfigError, load_settings
 from .points import PointsMismatch
 
 INTERRUPTED = 130  # the shell's status for a command ended by SIGINT (128 + 2)
+TERMINATED = 143  # and by SIGTERM (128 + 15)
 STARTS_WORKERS = ("grade", "gradescope-upload", "doctor")  # in this process, not in processes of their own
 
 
@@ -91,20 +93,33 @@ def main(argv=None):
     except (CourseConfigError, PointsMismatch) as problem:
         print("\n".join(f"error: {line}" for line in str(problem).splitlines()), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("Interrupted: stopped before finishing; what was written is whole (run it again to finish).",
+    except KeyboardInterrupt as interrupt:
+        stopped = "Terminated" if isinstance(interrupt, Terminated) else "Interrupted"
+        print(f"{stopped}: stopped before finishing; what was written is whole (run it again to finish).",
               file=sys.stderr)
-        return INTERRUPTED
+        return TERMINATED if isinstance(interrupt, Terminated) else INTERRUPTED
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, so that `kill PID` or a job
+    runner's stop ends a command as Ctrl-C does: its grader processes and the nbgrader it
+    runs stopped, nothing half written, one line."""
+
+
+def raise_terminated(signum, frame):
+    """The SIGTERM handler of the command's process."""
+    raise Terminated
 
 
 def redeliver_lost_interrupts(unraisable):
-    """sys.unraisablehook of the command's process. Ctrl-C that lands in a gc callback
-    (hypothesis installs one) cannot propagate: Python would print "Exception ignored" and
-    carry on. Raise it again in the main thread a moment later, from another thread (raised
-    at once, it would land in this hook and be lost the same way). Anything else is
-    reported as Python does."""
+    """sys.unraisablehook of the command's process. Ctrl-C (or SIGTERM) that lands in a gc
+    callback (hypothesis installs one) cannot propagate: Python would print "Exception
+    ignored" and carry on. Raise it again in the main thread a moment later, from another
+    thread (raised at once, it would land in this hook and be lost the same way). Anything
+    else is reported as Python does."""
     if isinstance(unraisable.exc_value, KeyboardInterrupt):
-        again = threading.Timer(0.05, _thread.interrupt_main)
+        signum = signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT
+        again = threading.Timer(0.05, _thread.interrupt_main, args=(signum,))
         again.daemon = True  # nothing to deliver once the command has ended
         again.start()
     else:

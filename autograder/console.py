@@ -7,6 +7,7 @@ own subprocesses, nbgrader's and the class run's graders, inherit). Without it, 
 takes the working folder if it holds course_config.py, else the package's parent.
 """
 import os
+import signal
 import sys
 
 COURSE_ROOT_VARIABLE = "CONVNETS_COURSE_ROOT"
@@ -18,9 +19,10 @@ def main(argv=None):
     course = course_option(argv)
     if course is not None:
         os.environ[COURSE_ROOT_VARIABLE] = os.path.abspath(course)
-    from .cli import main as run_command, redeliver_lost_interrupts
+    from .cli import main as run_command, raise_terminated, redeliver_lost_interrupts
 
     sys.unraisablehook = redeliver_lost_interrupts
+    signal.signal(signal.SIGTERM, raise_terminated)
     return run_command(argv)
 
 

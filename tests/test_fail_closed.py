@@ -172,24 +172,27 @@ def test_ctrl_c_ends_grade_class_with_one_line(tmp_path):
 INTERRUPT_IN_GC = """
 import gc, os, runpy, signal, sys
 
-def ctrl_c_once(phase, info):  # Ctrl-C pressed while grading, as a garbage collection runs
+def stop_once(phase, info):  # Ctrl-C pressed (or `kill PID`) while grading, as a garbage collection runs
     if phase == "start" and "hypothesis" in sys.modules:
-        gc.callbacks.remove(ctrl_c_once)
-        os.kill(os.getpid(), signal.SIGINT)
+        gc.callbacks.remove(stop_once)
+        os.kill(os.getpid(), signal.{signal})
 
-gc.callbacks.append(ctrl_c_once)
+gc.callbacks.append(stop_once)
 runpy.run_module("autograder", run_name="__main__")
 """
 
 
-def test_ctrl_c_in_a_gc_callback_still_ends_the_command(tmp_path):
+@pytest.mark.parametrize("signal_name, status, line", [
+    ("SIGINT", 130, "Interrupted: stopped before finishing; what was written is whole (run it again to finish)."),
+    ("SIGTERM", 143, "Terminated: stopped before finishing; what was written is whole (run it again to finish)."),
+])
+def test_ctrl_c_or_sigterm_in_a_gc_callback_still_ends_the_command(tmp_path, signal_name, status, line):
     """Python cannot raise in a gc callback: it prints "Exception ignored" and carries on."""
     environment = {**os.environ, "CONVNETS_COURSE_SECRET": "the course's own"}
-    run = subprocess.run([sys.executable, "-c", INTERRUPT_IN_GC, "grade", "sample_class/ada/convnets.ipynb",
+    run = subprocess.run([sys.executable, "-c", INTERRUPT_IN_GC.format(signal=signal_name), "grade", "sample_class/ada/convnets.ipynb",
                           "--output", str(tmp_path / "results.json")], preexec_fn=ctrl_c_works,
                          cwd=COURSE_ROOT, env=environment, capture_output=True, text=True, timeout=120)
-    assert (run.returncode, run.stderr.splitlines()) == (130, [
-        "Interrupted: stopped before finishing; what was written is whole (run it again to finish)."])
+    assert (run.returncode, run.stderr.splitlines()) == (status, [line])
     assert not (tmp_path / "results.json").exists()
 
 

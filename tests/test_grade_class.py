@@ -24,7 +24,7 @@ from autograder.nbgrader_bridge.course import new_course, open_gradebook
 from autograder.nbgrader_bridge.gradebook import recorded_part_scores
 from autograder.reference import solved_module
 from autograder.results import part_scores
-from tests.security.host import processes
+from tests.security.host import descendants, still_running
 
 pytestmark = pytest.mark.slow  # class runs
 
@@ -142,24 +142,7 @@ def test_a_run_whose_own_process_is_killed_leaves_no_process_behind(tmp_path, ho
     assert len(started) >= 4  # multiprocessing's forkserver and resource tracker, two graders (and their templates)
     run.send_signal(how)
     run.wait()
-    deadline = time.monotonic() + 30
-    while (alive := sorted(set(started) & set(live_processes()))) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert alive == [], [started[pid] for pid in alive]
-
-
-def live_processes():
-    return {pid: process for pid, process in processes().items() if not process.zombie}
-
-
-def descendants(pid):
-    """{pid: name} of the live processes descending from process `pid`."""
-    table, found, parents = live_processes(), {}, {pid}
-    while parents:
-        children = {p for p, process in table.items() if process.parent in parents and p not in found}
-        found.update((p, table[p].name) for p in children)
-        parents = children
-    return found
+    assert still_running(started) == []
 
 
 def sample_course(root):

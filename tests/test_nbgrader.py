@@ -28,6 +28,7 @@ from autograder.nbgrader_bridge.resume import unfinished_autogrades
 from autograder.notebook import REFUSAL
 from autograder.notebook_source import MASTER_NOTEBOOK
 from autograder.reference import notebook_json, solved_notebook
+from tests.security.host import descendants, still_running
 
 pytestmark = pytest.mark.slow  # nbgrader round trips
 
@@ -116,11 +117,9 @@ def test_hidden_cells_in_a_kernel_score_like_the_sandbox(tmp_path, settings):
                       "tests-conv-folding": 30.0}
 
 
-def test_autograde_killed_midway_then_rerun_grades_every_student_once(tmp_path, monkeypatch):
-    """SIGKILL while a student is being graded (their autograded folder made, the notebook
-    not yet written), then autograde again: stock nbgrader would skip that student."""
-    monkeypatch.setenv("CONVNETS_MAX_EXAMPLES", "10")  # resumption is under test, not the suites
-    root = new_course(tmp_path)
+def sample_class_course(root):
+    """A scratch course (new_course) with the sample class submitted; the students' ids."""
+    new_course(root)
     sample_class = COURSE_ROOT / "sample_class"
     students = sorted(p.name for p in sample_class.iterdir())
     for student in students:
@@ -128,11 +127,25 @@ def test_autograde_killed_midway_then_rerun_grades_every_student_once(tmp_path, 
         folder.mkdir(parents=True)
         shutil.copy(sample_class / student / "convnets.ipynb", folder)
         (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")  # as `nbgrader collect` leaves
-    command, environment = nbgrader_command("autograde", "convnets", course_root=root, quiet=True)
-    run = subprocess.Popen(command, cwd=root, env=environment)
+    return students
+
+
+def wait_for_a_student_being_autograded(root, run):
     while not list(unfinished_autogrades(root)):
         assert run.poll() is None, "autograde finished before it could be interrupted"
         time.sleep(0.01)
+
+
+def test_autograde_killed_midway_then_rerun_grades_every_student_once(tmp_path, monkeypatch):
+    """SIGKILL while a student is being graded (their autograded folder made, the notebook
+    not yet written), then autograde again: stock nbgrader would skip that student."""
+    monkeypatch.setenv("CONVNETS_MAX_EXAMPLES", "10")  # resumption is under test, not the suites
+    root = tmp_path
+    students = sample_class_course(root)
+    sample_class = COURSE_ROOT / "sample_class"
+    command, environment = nbgrader_command("autograde", "convnets", course_root=root, quiet=True)
+    run = subprocess.Popen(command, cwd=root, env=environment)
+    wait_for_a_student_being_autograded(root, run)
     run.send_signal(signal.SIGKILL)
     run.wait()
     assert len(list(unfinished_autogrades(root))) == 1
@@ -145,6 +158,25 @@ def test_autograde_killed_midway_then_rerun_grades_every_student_once(tmp_path, 
             report = grade_path(sample_class / student / "convnets.ipynb", settings)
             assert code_scores(root, student) == {f"tests-{p}": report.part_score(p) for p in PART_NAMES}
             assert (root / "autograded" / student / "convnets" / "convnets.ipynb").is_file()
+
+
+def test_sigterm_to_the_nbgrader_wrapper_stops_the_nbgrader_it_runs(tmp_path, monkeypatch):
+    """`kill PID` of `python -m autograder nbgrader autograde`: the nbgrader it runs stops
+    too, rather than grade on where nobody sees it; one line, and SIGTERM's status. (The
+    next autograde finishes the class: the test above.)"""
+    monkeypatch.setenv("CONVNETS_MAX_EXAMPLES", "10")
+    sample_class_course(tmp_path)
+    shutil.copy(COURSE_ROOT / "course_config.py", tmp_path)  # a course folder `--course` takes
+    run = subprocess.Popen([sys.executable, "-m", "autograder", "--course", str(tmp_path), "nbgrader", "autograde", "convnets"],
+                           cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_for_a_student_being_autograded(tmp_path, run)
+    started = descendants(run.pid)
+    assert "python" in started.values()  # nbgrader
+    run.send_signal(signal.SIGTERM)
+    _, stderr = run.communicate(timeout=120)
+    assert (run.returncode, stderr.splitlines()[-1]) == (
+        143, "Terminated: stopped before finishing; what was written is whole (run it again to finish).")
+    assert still_running(started, seconds=10) == []
 
 
 # A student's cell that, run in a kernel next to the hidden test cells, replaces what they

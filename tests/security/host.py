@@ -27,6 +27,7 @@ counts by its bytes (see course_changes).
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,28 @@ def processes():
             except (OSError, KeyError, ValueError):
                 continue  # gone meanwhile
     return found
+
+
+def descendants(pid):
+    """{pid: name} of the live processes descending from process `pid`."""
+    table = {p: process for p, process in processes().items() if not process.zombie}
+    found, parents = {}, {pid}
+    while parents:
+        children = {p for p, process in table.items() if process.parent in parents and p not in found}
+        found.update((p, table[p].name) for p in children)
+        parents = children
+    return found
+
+
+def still_running(started, seconds=30):
+    """The names of the processes of `started` ({pid: name}) still alive after up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        table = processes()
+        alive = [name for pid, name in started.items() if pid in table and not table[pid].zombie]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
 
 
 def started_tag(pid):
