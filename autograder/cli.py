@@ -94,10 +94,10 @@ def main(argv=None):
         print("\n".join(f"error: {line}" for line in str(problem).splitlines()), file=sys.stderr)
         return 2
     except KeyboardInterrupt as interrupt:
-        stopped = "Terminated" if isinstance(interrupt, Terminated) else "Interrupted"
-        print(f"{stopped}: stopped before finishing; what was written is whole (run it again to finish).",
-              file=sys.stderr)
-        return TERMINATED if isinstance(interrupt, Terminated) else INTERRUPTED
+        terminated = isinstance(interrupt, Terminated)
+        print(f"{'Terminated' if terminated else 'Interrupted'}: stopped before finishing; what was written is whole "
+              "(run it again to finish).", file=sys.stderr)
+        return TERMINATED if terminated else INTERRUPTED
 
 
 class Terminated(KeyboardInterrupt):

@@ -1,8 +1,8 @@
 """A pool of grader processes, each on a CPU of its own (see sandbox/affinity.py).
 
-A grader ends with the pool's owner, however the owner ends: killed alone (`kill -9` of
-its process, not its group, or SIGTERM), it cannot shut its pool down, and a grader
-would wait forever for the next student, holding its memory and its sandbox template.
+A grader ends with the pool's owner, however the owner ends: an owner killed alone
+(`kill -9` of its process, not its group) cannot shut its pool down, and a grader would
+wait forever for the next student, holding its memory and its sandbox template.
 Ctrl-C is the pool owner's to handle. Graders ignore SIGINT: Python raises it wherever the
 grader happens to be, and inside a gc callback (hypothesis installs one) it cannot be
 raised at all, only printed as "Exception ignored" and lost. The owner's KeyboardInterrupt

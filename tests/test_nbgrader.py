@@ -29,6 +29,7 @@ from autograder.notebook import REFUSAL
 from autograder.notebook_source import MASTER_NOTEBOOK
 from autograder.reference import notebook_json, solved_notebook
 from tests.security.host import descendants, still_running
+from tests.test_grade_class import STUDENTS, sample_course
 
 pytestmark = pytest.mark.slow  # nbgrader round trips
 
@@ -118,16 +119,12 @@ def test_hidden_cells_in_a_kernel_score_like_the_sandbox(tmp_path, settings):
 
 
 def sample_class_course(root):
-    """A scratch course (new_course) with the sample class submitted; the students' ids."""
-    new_course(root)
-    sample_class = COURSE_ROOT / "sample_class"
-    students = sorted(p.name for p in sample_class.iterdir())
-    for student in students:
-        folder = root / "submitted" / student / "convnets"
-        folder.mkdir(parents=True)
-        shutil.copy(sample_class / student / "convnets.ipynb", folder)
-        (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")  # as `nbgrader collect` leaves
-    return students
+    """sample_course (test_grade_class.py) with the hand-in times `nbgrader collect` leaves;
+    the students' ids."""
+    sample_course(root)
+    for student in STUDENTS:
+        (root / "submitted" / student / "convnets" / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+    return STUDENTS
 
 
 def wait_for_a_student_being_autograded(root, run):
